@@ -1,0 +1,93 @@
+/*
+ * internal.h - the engine's data layout, shared by its .c files only.
+ *
+ * A model is everything fixed before a run: patterns (or tile variants),
+ * weights, and the propagator in CSR form. A state is one run's memory:
+ * the wave as one bitset per cell, AC-4 support counters, and the per-cell
+ * entropy sums the reference maintains incrementally. All of it is
+ * allocated once in wfc_state_create; runs allocate nothing.
+ */
+#ifndef WFC_INTERNAL_H
+#define WFC_INTERNAL_H
+
+#include "wfc.h"
+
+#include <stdio.h>
+
+/* Directions 0 left, 1 down, 2 right, 3 up (y grows downward). */
+static const int wfc_dx[4] = {-1, 0, 1, 0};
+static const int wfc_dy[4] = {0, 1, 0, -1};
+static const int wfc_opposite[4] = {2, 3, 0, 1};
+
+struct wfc_model {
+	wfc_model_kind kind;
+	int T;      /* patterns or tile variants */
+	int MX, MY; /* output size in cells */
+	int N;      /* pattern side; 1 for tiled */
+	bool periodic;
+	bool ground;
+	wfc_heuristic heuristic;
+
+	double *weights; /* T */
+	double *wlogw;   /* T: w ln w */
+	double sum_w, sum_wlogw, starting_entropy;
+
+	/* propagator[d][t] = prop_list[d][prop_start[d][t] .. prop_start[d][t+1]),
+	 * ascending: patterns allowed at offset (dx[d], dy[d]) from t. */
+	int32_t *prop_start[4]; /* T + 1 each */
+	int32_t *prop_list[4];
+
+	/* overlapping */
+	int color_count;
+	uint32_t *colors;  /* color_count ARGB */
+	uint8_t *patterns; /* T * N * N colour indices, (x, y) at x + y * N */
+
+	/* tiled */
+	int tile_size;
+	uint32_t *tile_pixels; /* T * tile_size^2 */
+	char **variant_names;  /* T, "<tile> <t>" */
+	bool black_background;
+};
+
+struct wfc_state {
+	const wfc_model *m;
+	int cells;
+	int words;      /* 64-bit words per cell in the wave */
+	uint64_t *wave; /* cells * words */
+	int32_t *compatible; /* cells * T * 4: [cell][t][d] */
+	int32_t *sums_of_ones;
+	double *sums_w, *sums_wlogw, *entropies;
+	int32_t *observed;
+	int32_t *stack; /* pairs (cell, t); capacity cells * T */
+	size_t stack_size;
+	double *distribution; /* T */
+	int scan_pointer;
+	int decided;       /* cells with exactly one pattern left */
+	bool contradiction; /* a node lost its last pattern */
+	bool complete;
+};
+
+/* Fills err (may be NULL) and returns st. */
+wfc_status wfc_fail(wfc_error *err, wfc_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Common tail of both constructors: weights -> entropy constants; checks
+ * the output size. The model must have kind, T, N, MX, MY, periodic set. */
+wfc_status wfc_model_finish(wfc_model *m, wfc_error *err);
+/* Builds prop_start/prop_list for direction d from a T x T bit matrix
+ * where bit (t1, t2) at rows[t1 * row_words + t2 / 64] means allowed;
+ * transposed reads column t1 instead. */
+wfc_status wfc_propagator_from_bits(wfc_model *m, int d, const uint64_t *bits, size_t row_words,
+				    bool transposed, wfc_error *err);
+/* rotate (90° CCW as displayed) and mirror a square block of n x n items. */
+void wfc_rotate_u8(const uint8_t *in, uint8_t *out, int n);
+void wfc_mirror_u8(const uint8_t *in, uint8_t *out, int n);
+void wfc_rotate_u32(const uint32_t *in, uint32_t *out, int n);
+void wfc_mirror_u32(const uint32_t *in, uint32_t *out, int n);
+
+static inline bool wfc_is_node(const wfc_model *m, int x, int y)
+{
+	return m->periodic || (x + m->N <= m->MX && y + m->N <= m->MY);
+}
+
+#endif
