@@ -186,3 +186,27 @@ int wfc_model_propagator_size(const wfc_model *m, int d, int t)
 		return 0;
 	return m->prop_start[d][t + 1] - m->prop_start[d][t];
 }
+
+const int32_t *wfc_model_propagator(const wfc_model *m, int d, int t, int *len)
+{
+	if (d < 0 || d > 3 || t < 0 || t >= m->T)
+		return NULL;
+	*len = m->prop_start[d][t + 1] - m->prop_start[d][t];
+	return m->prop_list[d] + m->prop_start[d][t];
+}
+
+const uint32_t *wfc_model_variant_pixels(const wfc_model *m, int t, int *tile_size)
+{
+	if (m->kind != WFC_MODEL_TILED || t < 0 || t >= m->T)
+		return NULL;
+	*tile_size = m->tile_size;
+	return m->tile_pixels + (size_t)t * m->tile_size * m->tile_size;
+}
+
+const uint8_t *wfc_model_pattern(const wfc_model *m, int t, int *N)
+{
+	if (m->kind != WFC_MODEL_OVERLAPPING || t < 0 || t >= m->T)
+		return NULL;
+	*N = m->N;
+	return m->patterns + (size_t)t * m->N * m->N;
+}

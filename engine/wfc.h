@@ -146,6 +146,14 @@ double wfc_model_weight(const wfc_model *m, int t);
 /* Size of the propagator list of pattern t towards direction d
  * (0 left, 1 down, 2 right, 3 up). */
 int wfc_model_propagator_size(const wfc_model *m, int d, int t);
+/* The list itself, ascending; *len gets its size. NULL when out of range. */
+const int32_t *wfc_model_propagator(const wfc_model *m, int d, int t, int *len);
+/* Tiled: variant t's bitmap, tile_size^2 ARGB pixels (owned by the model);
+ * *tile_size gets the side. NULL for overlapping models. */
+const uint32_t *wfc_model_variant_pixels(const wfc_model *m, int t, int *tile_size);
+/* Overlapping: pattern t as N*N colour indices, (x, y) at x + y*N; *N gets
+ * the side. NULL for tiled models. */
+const uint8_t *wfc_model_pattern(const wfc_model *m, int t, int *N);
 
 /* Progress and cancellation, checked between observations. */
 typedef struct {
