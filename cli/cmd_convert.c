@@ -44,8 +44,8 @@ int cli_convert(int argc, char **argv)
 	api_spec spec;
 	api_error err = {0};
 	int rc = api_xml_load_entry(xml, (int)entry, &spec, &err);
-	if (rc != API_OK)
-		return cli_report(xml, rc, &err);
+	if (rc != API_OK) /* unreadable input files are bad input too */
+		return cli_report(xml, rc == API_ERR_NOMEM ? rc : API_ERR_INPUT, &err);
 	char *json = api_spec_to_json(&spec, &err);
 	api_spec_free(&spec);
 	if (!json)

@@ -139,7 +139,7 @@ int cli_corpus(int argc, char **argv)
 	api_error err = {0};
 	int rc = api_xml_count_entries(xml, &count, &err);
 	if (rc != API_OK)
-		return cli_report(xml, rc, &err);
+		return cli_report(xml, rc == API_ERR_NOMEM ? rc : API_ERR_INPUT, &err);
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, "wfc corpus: cannot create %s: %s\n", dir, strerror(errno));
 		return CLI_FAILURE;

@@ -177,7 +177,7 @@ int cli_run(int argc, char **argv)
 	api_error err = {0};
 	rc = cli_load_spec(a.xml, (int)a.entry, a.json, &spec, &err);
 	if (rc != API_OK)
-		return cli_report(a.xml ? a.xml : a.json, rc, &err);
+		return cli_report(a.xml ? a.xml : a.json, rc == API_ERR_NOMEM ? rc : API_ERR_INPUT, &err);
 	if (a.has_size) {
 		spec.width = a.width;
 		spec.height = a.height;
