@@ -18,6 +18,6 @@
 /* API_ERR_IO when the file cannot be opened or read (message: path and
  * strerror), API_ERR_INPUT when it is larger than max_bytes, API_ERR_NOMEM. */
 int api_read_file(const char *path, size_t max_bytes, unsigned char **data, size_t *size,
-		  api_error *err);
+                  api_error *err);
 
 #endif

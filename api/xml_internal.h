@@ -18,12 +18,12 @@
 #include <stddef.h>
 
 typedef int (*api_xml_start_fn)(void *ctx, int depth, const char *name, const char **attrs,
-				unsigned long line, api_error *err);
+                                unsigned long line, api_error *err);
 typedef void (*api_xml_end_fn)(void *ctx, int depth, const char *name);
 
 /* what names the document in messages, e.g. "tileset 'Knots'". */
 int api_xml_walk(const char *xml, size_t len, const char *what, api_xml_start_fn start,
-		 api_xml_end_fn end, void *ctx, api_error *err);
+                 api_xml_end_fn end, void *ctx, api_error *err);
 
 /* Value of attribute `name` in expat's NULL-terminated name/value list. */
 const char *api_xml_attr(const char **attrs, const char *name);
