@@ -5,8 +5,10 @@ BUILD    ?= build
 PKGS     := libpng expat libcjson
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2
-CFLAGS   ?=
-CFLAGS   += -std=c17 -D_POSIX_C_SOURCE=200809L -g $(OPT) $(WARN) -MMD -MP
+CFLAGS   ?= -g $(OPT)
+SAN      ?=
+# project flags stay even when CFLAGS is given on the command line
+ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L $(WARN) -MMD -MP $(CFLAGS) $(SAN)
 LDLIBS   += -lm -lpthread
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SHARED   ?= ../shared
@@ -43,7 +45,7 @@ $(DEPS_OK): scripts/deps.sh
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/libwfc.a: $(call obj,$(ENGINE_SRC))
 	$(AR) rcs $@ $^
@@ -51,13 +53,13 @@ $(BUILD)/libwfcapi.a: $(call obj,$(API_SRC))
 	$(AR) rcs $@ $^
 
 $(BUILD)/wfc: $(call obj,$(CLI_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/tests: $(call obj,$(TEST_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion $(LDLIBS)
 
 $(BUILD)/bench: $(call obj,$(BENCH_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # Tests find the reference corpus through WFC_SHARED; without it they skip.
 test: test-unit test-asan
@@ -67,8 +69,8 @@ test-unit: $(BUILD)/tests $(BUILD)/wfc
 
 # Same suite, sanitized; the slowest golden entries are left to test-unit.
 test-asan:
-	$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 CFLAGS="$(SANITIZE)" \
-		LDFLAGS="$(SANITIZE)" build-asan/tests build-asan/wfc
+	$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="$(SANITIZE)" \
+		build-asan/tests build-asan/wfc
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		WFC_SHARED=$(SHARED) WFC_CLI=build-asan/wfc WFC_QUICK=1 build-asan/tests -j2
 

@@ -39,11 +39,11 @@ static void load_entry(int entry, api_spec *spec)
 	api_error err = {0};
 	const char *xml = test_shared_path("corpus/samples.xml");
 	cr_assert_eq(api_xml_load_entry(xml, entry, spec, &err), API_OK, "entry %d: %s", entry,
-		     err.message);
+	             err.message);
 }
 
 static void validate_overlapping(int entry, const api_spec *spec, const wfc_state *st,
-				 const wfc_model *m, int32_t seed)
+                                 const wfc_model *m, int32_t seed)
 {
 	int w, h;
 	wfc_render_size(m, &w, &h);
@@ -54,14 +54,14 @@ static void validate_overlapping(int entry, const api_spec *spec, const wfc_stat
 	wfc_render(st, px);
 	char why[512] = "";
 	bool ok = vld_check_overlapping(spec->sample.pixels, spec->sample.width,
-					spec->sample.height, spec->N, spec->periodic_input,
-					spec->symmetry, px, w, h, spec->periodic, why, sizeof why);
+	                                spec->sample.height, spec->N, spec->periodic_input,
+	                                spec->symmetry, px, w, h, spec->periodic, why, sizeof why);
 	free(px);
 	cr_assert(ok, "entry %d (%s) seed %d: %s", entry, spec->name, seed, why);
 }
 
-static void validate_tiled(int entry, const api_spec *spec, const wfc_state *st,
-			   const wfc_model *m, int32_t seed)
+static void validate_tiled(int entry, const api_spec *spec, const wfc_state *st, const wfc_model *m,
+                           int32_t seed)
 {
 	int w = spec->width, h = spec->height, T = wfc_model_pattern_count(m);
 	const int32_t *obs = wfc_state_observed(st);
@@ -69,7 +69,7 @@ static void validate_tiled(int entry, const api_spec *spec, const wfc_state *st,
 	cr_assert(cells);
 	for (int i = 0; i < w * h; i++) {
 		cr_assert(obs[i] >= 0 && obs[i] < T, "entry %d seed %d: cell (%d, %d) observed %d",
-			  entry, seed, i % w, i / w, obs[i]);
+		          entry, seed, i % w, i / w, obs[i]);
 		cells[i] = wfc_model_variant_name(m, obs[i]);
 		cr_assert(cells[i], "entry %d: variant %d has no name", entry, obs[i]);
 	}
@@ -78,13 +78,13 @@ static void validate_tiled(int entry, const api_spec *spec, const wfc_state *st,
 	char rel[256], why[512] = "";
 	snprintf(rel, sizeof rel, "corpus/tilesets/%s.xml", spec->name);
 	vld_tileset own;
-	cr_assert_eq(vld_tileset_load_xml(&own, test_shared_path(rel), spec->subset_name, why,
-					  sizeof why),
-		     0, "entry %d: %s", entry, why);
+	cr_assert_eq(
+	    vld_tileset_load_xml(&own, test_shared_path(rel), spec->subset_name, why, sizeof why),
+	    0, "entry %d: %s", entry, why);
 	bool ok = vld_check_tiled(&own, cells, w, h, spec->periodic, why, sizeof why);
 	vld_tileset_free(&own);
 	cr_assert(ok, "entry %d (%s %s) seed %d: %s", entry, spec->name,
-		  spec->subset_name ? spec->subset_name : "", seed, why);
+	          spec->subset_name ? spec->subset_name : "", seed, why);
 	/* ... and as the api loader handed them to the engine. */
 	vld_tileset from;
 	cr_assert_eq(vld_tileset_from_spec(&from, spec), 0);
@@ -102,7 +102,7 @@ static void check_entry(int entry)
 	wfc_model *m = NULL;
 	api_error err = {0};
 	cr_assert_eq(api_spec_build_model(&spec, &m, &err), API_OK, "entry %d: %s", entry,
-		     err.message);
+	             err.message);
 	int T = wfc_model_pattern_count(m);
 	long long work = (long long)spec.width * spec.height * T;
 	int attempts = work > HEAVY_WORK ? HEAVY_ATTEMPTS : ATTEMPTS;
@@ -116,21 +116,19 @@ static void check_entry(int entry)
 	}
 	wfc_state *st = NULL;
 	wfc_error werr = {0};
-	cr_assert_eq(wfc_state_create(m, &st, &werr), WFC_OK, "entry %d: %s", entry,
-		     werr.message);
+	cr_assert_eq(wfc_state_create(m, &st, &werr), WFC_OK, "entry %d: %s", entry, werr.message);
 
 	int done = -1;
 	for (int i = 0; i < attempts && done < 0; i++) {
 		int32_t seed = seed_for(entry, i);
 		wfc_status rc = wfc_run(st, seed, -1, NULL);
 		cr_assert(rc == WFC_OK || rc == WFC_CONTRADICTION,
-			  "entry %d seed %d: wfc_run returned %s", entry, seed,
-			  wfc_status_name(rc));
-		if (rc != WFC_OK)
-			continue;
+		          "entry %d seed %d: wfc_run returned %s", entry, seed,
+		          wfc_status_name(rc));
+		if (rc != WFC_OK) continue;
 		done = i;
-		cr_assert(wfc_state_complete(st), "entry %d seed %d: OK without limit but incomplete",
-			  entry, seed);
+		cr_assert(wfc_state_complete(st),
+		          "entry %d seed %d: OK without limit but incomplete", entry, seed);
 		if (spec.kind == WFC_MODEL_OVERLAPPING)
 			validate_overlapping(entry, &spec, st, m, seed);
 		else
@@ -138,10 +136,10 @@ static void check_entry(int entry)
 	}
 	if (done >= 0)
 		cr_log_info("entry %d %s: valid output, seed %d (attempt %d)", entry, spec.name,
-			    seed_for(entry, done), done + 1);
+		            seed_for(entry, done), done + 1);
 	else
 		cr_log_info("entry %d %s: contradiction on all %d seeds", entry, spec.name,
-			    attempts);
+		            attempts);
 	wfc_state_destroy(st);
 	wfc_model_destroy(m);
 	api_spec_free(&spec);
@@ -166,13 +164,13 @@ static void check_golden_image(int entry)
 	api_image gold = {0};
 	api_error err = {0};
 	cr_assert_eq(api_png_read_file(test_shared_path(rel), &gold, &err), API_OK, "%s: %s", rel,
-		     err.message);
+	             err.message);
 	cr_assert_eq(gold.width, spec.width);
 	cr_assert_eq(gold.height, spec.height);
 	char why[512] = "";
 	bool ok = vld_check_overlapping(spec.sample.pixels, spec.sample.width, spec.sample.height,
-					spec.N, spec.periodic_input, spec.symmetry, gold.pixels,
-					gold.width, gold.height, spec.periodic, why, sizeof why);
+	                                spec.N, spec.periodic_input, spec.symmetry, gold.pixels,
+	                                gold.width, gold.height, spec.periodic, why, sizeof why);
 	api_image_free(&gold);
 	api_spec_free(&spec);
 	cr_assert(ok, "%s: %s", rel, why);
@@ -232,6 +230,6 @@ Test(corpus_valid, covers_every_entry)
 	int count = 0;
 	api_error err = {0};
 	cr_assert_eq(api_xml_count_entries(test_shared_path("corpus/samples.xml"), &count, &err),
-		     API_OK, "%s", err.message);
+	             API_OK, "%s", err.message);
 	cr_assert_eq(count, ENTRIES);
 }

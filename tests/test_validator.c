@@ -26,16 +26,20 @@ static const uint32_t *img(int w, int h, const char *rows)
 /* ---------------------------------------------------------------- overlapping */
 
 /* Vertical stripes: the only 2x2 blocks are "AB/AB" and "BA/BA". */
-#define STRIPES "ABAB" "ABAB" "ABAB" "ABAB"
+#define STRIPES                                                                                    \
+	"ABAB"                                                                                     \
+	"ABAB"                                                                                     \
+	"ABAB"                                                                                     \
+	"ABAB"
 
 Test(validator, overlapping_accepts_the_sample_itself)
 {
 	char why[256] = "";
 	const uint32_t *s = img(4, 4, STRIPES);
 	cr_assert(vld_check_overlapping(s, 4, 4, 2, true, 1, s, 4, 4, true, why, sizeof why), "%s",
-		  why);
-	cr_assert(vld_check_overlapping(s, 4, 4, 3, true, 8, s, 4, 4, false, why, sizeof why),
-		  "%s", why);
+	          why);
+	cr_assert(vld_check_overlapping(s, 4, 4, 3, true, 8, s, 4, 4, false, why, sizeof why), "%s",
+	          why);
 }
 
 Test(validator, overlapping_names_the_first_bad_window)
@@ -44,18 +48,20 @@ Test(validator, overlapping_names_the_first_bad_window)
 	const uint32_t *s = img(4, 4, STRIPES);
 	/* pixel (2, 1) flipped: windows (1,0) (2,0) (1,1) (2,1) contain it;
 	 * the raster scan meets (1, 0) first. */
-	const uint32_t *o = img(4, 4, "ABAB"
-				      "ABBB"
-				      "ABAB"
-				      "ABAB");
+	const uint32_t *o = img(4, 4,
+	                        "ABAB"
+	                        "ABBB"
+	                        "ABAB"
+	                        "ABAB");
 	cr_assert_not(vld_check_overlapping(s, 4, 4, 2, true, 8, o, 4, 4, false, why, sizeof why));
 	cr_assert(strstr(why, "(1, 0)"), "why: %s", why);
 	/* Flip (3, 3) instead: only the window at (2, 2) sees it when the
 	 * output does not wrap. */
-	o = img(4, 4, "ABAB"
-		      "ABAB"
-		      "ABAB"
-		      "ABAA");
+	o = img(4, 4,
+	        "ABAB"
+	        "ABAB"
+	        "ABAB"
+	        "ABAA");
 	cr_assert_not(vld_check_overlapping(s, 4, 4, 2, true, 8, o, 4, 4, false, why, sizeof why));
 	cr_assert(strstr(why, "(2, 2)"), "why: %s", why);
 }
@@ -65,47 +71,51 @@ Test(validator, overlapping_periodic_output_checks_wrapping_windows)
 	char why[256] = "";
 	const uint32_t *s = img(4, 4, STRIPES);
 	/* Width 3: "ABA" is fine inside, but wrapping joins A to A. */
-	const uint32_t *o = img(3, 2, "ABA"
-				      "ABA");
-	cr_assert(vld_check_overlapping(s, 4, 4, 2, true, 1, o, 3, 2, false, why, sizeof why),
-		  "%s", why);
+	const uint32_t *o = img(3, 2,
+	                        "ABA"
+	                        "ABA");
+	cr_assert(vld_check_overlapping(s, 4, 4, 2, true, 1, o, 3, 2, false, why, sizeof why), "%s",
+	          why);
 	cr_assert_not(vld_check_overlapping(s, 4, 4, 2, true, 1, o, 3, 2, true, why, sizeof why));
 	cr_assert(strstr(why, "(2, 0)"), "why: %s", why);
 	/* Width 4 wraps cleanly. */
 	cr_assert(vld_check_overlapping(s, 4, 4, 2, true, 1, s, 4, 4, true, why, sizeof why), "%s",
-		  why);
+	          why);
 }
 
 Test(validator, overlapping_periodic_input_adds_wrapped_blocks)
 {
 	char why[256] = "";
 	/* "ABA" rows: inside, only AB and BA; wrapped, also A|A. */
-	const uint32_t *s = img(3, 2, "ABA"
-				      "ABA");
-	const uint32_t *o = img(3, 2, "AAB"
-				      "AAB");
+	const uint32_t *s = img(3, 2,
+	                        "ABA"
+	                        "ABA");
+	const uint32_t *o = img(3, 2,
+	                        "AAB"
+	                        "AAB");
 	cr_assert_not(vld_check_overlapping(s, 3, 2, 2, false, 1, o, 3, 2, false, why, sizeof why));
 	cr_assert(strstr(why, "(0, 0)"), "why: %s", why);
 	cr_assert(vld_check_overlapping(s, 3, 2, 2, true, 1, o, 3, 2, false, why, sizeof why), "%s",
-		  why);
+	          why);
 }
 
 Test(validator, overlapping_symmetry_changes_the_verdict)
 {
 	char why[256] = "";
 	const uint32_t *s = img(4, 4, STRIPES);
-	const uint32_t *o = img(4, 4, "AAAA"
-				      "BBBB"
-				      "AAAA"
-				      "BBBB");
+	const uint32_t *o = img(4, 4,
+	                        "AAAA"
+	                        "BBBB"
+	                        "AAAA"
+	                        "BBBB");
 	/* Mirroring vertical stripes keeps them vertical; the quarter turn
 	 * (variant 2) is what makes horizontal ones. */
 	cr_assert_not(vld_check_overlapping(s, 4, 4, 2, true, 1, o, 4, 4, true, why, sizeof why));
 	cr_assert_not(vld_check_overlapping(s, 4, 4, 2, true, 2, o, 4, 4, true, why, sizeof why));
 	cr_assert(vld_check_overlapping(s, 4, 4, 2, true, 3, o, 4, 4, true, why, sizeof why), "%s",
-		  why);
+	          why);
 	cr_assert(vld_check_overlapping(s, 4, 4, 2, true, 8, o, 4, 4, true, why, sizeof why), "%s",
-		  why);
+	          why);
 }
 
 Test(validator, overlapping_variant_order_and_turn_direction)
@@ -115,20 +125,27 @@ Test(validator, overlapping_variant_order_and_turn_direction)
 	 * (B bottom-left), v2 turns it counter-clockwise as displayed (B
 	 * top-right), v3 mirrors v2 (B top-left). A clockwise turn would put
 	 * v2's B bottom-left and fail the second assertion. */
-	const uint32_t *s = img(2, 2, "AA"
-				      "AB");
-	const uint32_t *bl = img(2, 2, "AA"
-				       "BA");
-	const uint32_t *tr = img(2, 2, "AB"
-				       "AA");
-	const uint32_t *tl = img(2, 2, "BA"
-				       "AA");
+	const uint32_t *s = img(2, 2,
+	                        "AA"
+	                        "AB");
+	const uint32_t *bl = img(2, 2,
+	                         "AA"
+	                         "BA");
+	const uint32_t *tr = img(2, 2,
+	                         "AB"
+	                         "AA");
+	const uint32_t *tl = img(2, 2,
+	                         "BA"
+	                         "AA");
 	cr_assert(vld_check_overlapping(s, 2, 2, 2, false, 1, s, 2, 2, false, why, sizeof why));
-	cr_assert_not(vld_check_overlapping(s, 2, 2, 2, false, 1, bl, 2, 2, false, why, sizeof why));
+	cr_assert_not(
+	    vld_check_overlapping(s, 2, 2, 2, false, 1, bl, 2, 2, false, why, sizeof why));
 	cr_assert(vld_check_overlapping(s, 2, 2, 2, false, 2, bl, 2, 2, false, why, sizeof why));
-	cr_assert_not(vld_check_overlapping(s, 2, 2, 2, false, 2, tr, 2, 2, false, why, sizeof why));
+	cr_assert_not(
+	    vld_check_overlapping(s, 2, 2, 2, false, 2, tr, 2, 2, false, why, sizeof why));
 	cr_assert(vld_check_overlapping(s, 2, 2, 2, false, 3, tr, 2, 2, false, why, sizeof why));
-	cr_assert_not(vld_check_overlapping(s, 2, 2, 2, false, 3, tl, 2, 2, false, why, sizeof why));
+	cr_assert_not(
+	    vld_check_overlapping(s, 2, 2, 2, false, 3, tl, 2, 2, false, why, sizeof why));
 	cr_assert(vld_check_overlapping(s, 2, 2, 2, false, 4, tl, 2, 2, false, why, sizeof why));
 }
 
@@ -155,12 +172,12 @@ static const struct {
 	int card;
 	int a[8], b[8];
 } classes[] = {
-	{'X', 1, {0}, {0}},
-	{'I', 2, {1, 0}, {0, 1}},
-	{'\\', 2, {1, 0}, {1, 0}},
-	{'T', 4, {1, 2, 3, 0}, {0, 3, 2, 1}},
-	{'L', 4, {1, 2, 3, 0}, {1, 0, 3, 2}},
-	{'F', 8, {1, 2, 3, 0, 7, 4, 5, 6}, {4, 5, 6, 7, 0, 1, 2, 3}},
+    {'X', 1, {0}, {0}},
+    {'I', 2, {1, 0}, {0, 1}},
+    {'\\', 2, {1, 0}, {1, 0}},
+    {'T', 4, {1, 2, 3, 0}, {0, 3, 2, 1}},
+    {'L', 4, {1, 2, 3, 0}, {1, 0, 3, 2}},
+    {'F', 8, {1, 2, 3, 0, 7, 4, 5, 6}, {4, 5, 6, 7, 0, 1, 2, 3}},
 };
 
 Test(validator, class_pictures_match_the_spec_table)
@@ -169,8 +186,10 @@ Test(validator, class_pictures_match_the_spec_table)
 		char s = classes[c].sym;
 		cr_assert_eq(vld_class_size(s), classes[c].card, "class %c", s);
 		for (int t = 0; t < classes[c].card; t++) {
-			cr_assert_eq(vld_class_transform(s, t, 1), classes[c].a[t], "%c a(%d)", s, t);
-			cr_assert_eq(vld_class_transform(s, t, 4), classes[c].b[t], "%c b(%d)", s, t);
+			cr_assert_eq(vld_class_transform(s, t, 1), classes[c].a[t], "%c a(%d)", s,
+			             t);
+			cr_assert_eq(vld_class_transform(s, t, 4), classes[c].b[t], "%c b(%d)", s,
+			             t);
 		}
 		cr_assert_eq(vld_class_transform(s, classes[c].card, 0), -1);
 	}
@@ -183,9 +202,9 @@ Test(validator, class_pictures_match_the_spec_table)
  * corner 2 bottom+left, corner 3 right+bottom. */
 static const vld_tile ce_tiles[] = {{"corner", 'L'}, {"empty", 'X'}};
 static const vld_rule ce_rules[] = {
-	{"corner 1", "empty"},  /* no line crosses */
-	{"corner", "corner 1"}, /* a line crosses the shared edge */
-	{"empty", "empty 0"},
+    {"corner 1", "empty"},  /* no line crosses */
+    {"corner", "corner 1"}, /* a line crosses the shared edge */
+    {"empty", "empty 0"},
 };
 static const vld_tileset ce_set = {ce_tiles, 2, ce_rules, 3, NULL, 0, NULL};
 
@@ -197,13 +216,13 @@ Test(validator, tiled_pairs_enumerated_by_hand)
 	 * line crosses the shared edge from both sides or from neither, and
 	 * only the rules' pictures turned/mirrored as a whole. */
 	static const char *const horiz[] = {
-		"corner 1|empty 0", "corner 2|empty 0", "empty 0|corner 3", "empty 0|corner 0",
-		"corner 0|corner 1", "corner 3|corner 2", "empty 0|empty 0",
+	    "corner 1|empty 0",  "corner 2|empty 0",  "empty 0|corner 3", "empty 0|corner 0",
+	    "corner 0|corner 1", "corner 3|corner 2", "empty 0|empty 0",
 	};
 	/* below|above */
 	static const char *const vert[] = {
-		"corner 2|empty 0", "corner 3|empty 0", "empty 0|corner 0", "empty 0|corner 1",
-		"corner 1|corner 2", "corner 0|corner 3", "empty 0|empty 0",
+	    "corner 2|empty 0",  "corner 3|empty 0",  "empty 0|corner 0", "empty 0|corner 1",
+	    "corner 1|corner 2", "corner 0|corner 3", "empty 0|empty 0",
 	};
 	char why[256] = "";
 	vld_pairs *p = vld_pairs_build(&ce_set, why, sizeof why);
@@ -218,7 +237,7 @@ Test(validator, tiled_pairs_enumerated_by_hand)
 				for (int k = 0; k < 7; k++)
 					expect |= strcmp(list[k], key) == 0;
 				cr_assert_eq(vld_pairs_allowed(p, ce_names[i], ce_names[j], v),
-					     expect, "%s %s", v ? "vertical" : "horizontal", key);
+				             expect, "%s %s", v ? "vertical" : "horizontal", key);
 			}
 	cr_assert_eq(vld_pairs_allowed(p, "corner 4", "empty 0", false), -1);
 	cr_assert_eq(vld_pairs_allowed(p, "nothing 0", "empty 0", false), -1);
@@ -236,13 +255,13 @@ Test(validator, tiled_grids_accepted_and_rejected)
 	 * back, so the checker must refuse it. */
 	cr_assert_not(vld_check_tiled(&ce_set, loop, 2, 2, true, why, sizeof why));
 	cr_assert(strstr(why, "(1, 0) 'corner 2'") && strstr(why, "(0, 0) 'corner 3'"), "why: %s",
-		  why);
+	          why);
 
 	const char *ring[] = {
-		"empty 0", "empty 0",  "empty 0",  "empty 0", /* */
-		"empty 0", "corner 3", "corner 2", "empty 0", /* */
-		"empty 0", "corner 0", "corner 1", "empty 0", /* */
-		"empty 0", "empty 0",  "empty 0",  "empty 0",
+	    "empty 0", "empty 0",  "empty 0",  "empty 0", /* */
+	    "empty 0", "corner 3", "corner 2", "empty 0", /* */
+	    "empty 0", "corner 0", "corner 1", "empty 0", /* */
+	    "empty 0", "empty 0",  "empty 0",  "empty 0",
 	};
 	cr_assert(vld_check_tiled(&ce_set, ring, 4, 4, true, why, sizeof why), "%s", why);
 	cr_assert(vld_check_tiled(&ce_set, ring, 4, 4, false, why, sizeof why), "%s", why);
@@ -252,7 +271,7 @@ Test(validator, tiled_grids_accepted_and_rejected)
 	ring[5] = "corner 1";
 	cr_assert_not(vld_check_tiled(&ce_set, ring, 4, 4, true, why, sizeof why));
 	cr_assert(strstr(why, "(1, 0) 'empty 0'") && strstr(why, "(1, 1) 'corner 1'"), "why: %s",
-		  why);
+	          why);
 	ring[5] = "corner 3";
 
 	/* Vertical only: the bottom row's loop half moved up a row. */
@@ -315,8 +334,7 @@ static void read_grid(const char *path, grid *g)
 	int count = 0, row = 0;
 	for (char *line = g->text; line < g->text + n && *line;) {
 		char *end = strchr(line, '\n');
-		if (end)
-			*end = 0;
+		if (end) *end = 0;
 		int in_row = 0;
 		char *p = line;
 		while (*p && *p != '\r') {
@@ -333,8 +351,7 @@ static void read_grid(const char *path, grid *g)
 			g->w = in_row;
 			row++;
 		}
-		if (!end)
-			break;
+		if (!end) break;
 		line = end + 1;
 	}
 	g->h = row;
@@ -345,14 +362,14 @@ static void load_tileset(vld_tileset *ts, const char *name, const char *subset)
 	char rel[256], why[256] = "";
 	snprintf(rel, sizeof rel, "corpus/tilesets/%s.xml", name);
 	cr_assert_eq(vld_tileset_load_xml(ts, test_shared_path(rel), subset, why, sizeof why), 0,
-		     "%s", why);
+	             "%s", why);
 }
 
 /* The golden grid must pass; every one-cell change to another variant
  * that the checker refuses must be blamed on the changed cell; and the
  * hand-picked change `cell` -> `bad` must be refused. */
 static void check_golden(const char *file, const char *tileset, const char *subset, int size,
-			 bool periodic, int bad_x, int bad_y, const char *bad)
+                         bool periodic, int bad_x, int bad_y, const char *bad)
 {
 	REQUIRE_SHARED();
 	char rel[256], why[512] = "";
@@ -364,12 +381,12 @@ static void check_golden(const char *file, const char *tileset, const char *subs
 	vld_tileset ts;
 	load_tileset(&ts, tileset, subset);
 	cr_assert(vld_check_tiled(&ts, g.cells, g.w, g.h, periodic, why, sizeof why), "%s: %s",
-		  file, why);
+	          file, why);
 
 	const char *keep = g.cells[bad_x + bad_y * g.w];
 	g.cells[bad_x + bad_y * g.w] = bad;
 	cr_assert_not(vld_check_tiled(&ts, g.cells, g.w, g.h, periodic, why, sizeof why),
-		      "%s with (%d, %d) = %s", file, bad_x, bad_y, bad);
+	              "%s with (%d, %d) = %s", file, bad_x, bad_y, bad);
 	g.cells[bad_x + bad_y * g.w] = keep;
 
 	int refused = 0, tried = 0;
@@ -381,15 +398,14 @@ static void check_golden(const char *file, const char *tileset, const char *subs
 			for (int k = 0; k < vld_class_size(ts.tiles[t].symmetry); k++) {
 				char name[96];
 				snprintf(name, sizeof name, "%s %d", ts.tiles[t].name, k);
-				if (strcmp(name, orig) == 0)
-					continue;
+				if (strcmp(name, orig) == 0) continue;
 				g.cells[i] = name;
 				tried++;
 				if (!vld_check_tiled(&ts, g.cells, g.w, g.h, periodic, why,
-						     sizeof why)) {
+				                     sizeof why)) {
 					refused++;
 					cr_assert(strstr(why, at), "%s: changed %s, why: %s", file,
-						  at, why);
+					          at, why);
 				}
 			}
 		g.cells[i] = orig;
@@ -426,8 +442,7 @@ Test(validator, golden_88_circuit_turnless)
 static int class_index(char s)
 {
 	for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++)
-		if (classes[c].sym == s)
-			return (int)c;
+		if (classes[c].sym == s) return (int)c;
 	return 0; /* X */
 }
 
@@ -458,14 +473,13 @@ static int spec_pairs(const vld_tileset *ts, int *first, unsigned char *horiz, u
 			cr_assert_lt(sscanf(sides[s], "%95s %d", name, &k), 3);
 			int tile = -1;
 			for (int i = 0; i < ts->tile_count; i++)
-				if (strcmp(ts->tiles[i].name, name) == 0)
-					tile = i;
+				if (strcmp(ts->tiles[i].name, name) == 0) tile = i;
 			cr_assert_geq(tile, 0, "rule side %s", sides[s]);
 			ids[s] = action[first[tile]][k];
 		}
 		int L = ids[0], R = ids[1], D = action[L][1], U = action[R][1];
-#define H(a, b) (horiz[(b) * V + (a)] = 1) /* b left of a */
-#define VV(a, b) (vert[(b) * V + (a)] = 1) /* b below a */
+#define H(a, b) (horiz[(b)*V + (a)] = 1) /* b left of a */
+#define VV(a, b) (vert[(b)*V + (a)] = 1) /* b below a */
 		H(R, L);
 		H(action[R][6], action[L][6]);
 		H(action[L][4], action[R][4]);
@@ -483,8 +497,8 @@ static int spec_pairs(const vld_tileset *ts, int *first, unsigned char *horiz, u
 Test(validator, geometric_pairs_equal_the_spec_formula_on_every_tileset)
 {
 	REQUIRE_SHARED();
-	static const char *const sets[] = {"Castle", "Circles",   "Circuit", "FloorPlan",
-					   "Knots",  "Rooms",     "Summer"};
+	static const char *const sets[] = {"Castle", "Circles", "Circuit", "FloorPlan",
+	                                   "Knots",  "Rooms",   "Summer"};
 	static unsigned char horiz[512 * 512], vert[512 * 512];
 	for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
 		vld_tileset ts;
@@ -504,17 +518,17 @@ Test(validator, geometric_pairs_equal_the_spec_formula_on_every_tileset)
 			cr_assert_eq(first[i] + card, i + 1 < ts.tile_count ? first[i + 1] : V);
 			for (int k = 0; k < card; k++)
 				snprintf(names[first[i] + k], sizeof names[0], "%s %d",
-					 ts.tiles[i].name, k);
+				         ts.tiles[i].name, k);
 		}
 		int allowed = 0;
 		for (int a = 0; a < V; a++)
 			for (int b = 0; b < V; b++) {
 				cr_assert_eq(vld_pairs_allowed(p, names[a], names[b], false),
-					     horiz[a * V + b], "%s: %s left of %s", sets[s],
-					     names[a], names[b]);
+				             horiz[a * V + b], "%s: %s left of %s", sets[s],
+				             names[a], names[b]);
 				cr_assert_eq(vld_pairs_allowed(p, names[a], names[b], true),
-					     vert[a * V + b], "%s: %s below %s", sets[s],
-					     names[a], names[b]);
+				             vert[a * V + b], "%s: %s below %s", sets[s], names[a],
+				             names[b]);
 				allowed += horiz[a * V + b];
 			}
 		cr_assert_gt(allowed, 0, "%s", sets[s]);
@@ -542,7 +556,7 @@ Test(validator, tileset_loader_reads_subsets)
 	vld_tileset_free(&ts);
 	char why[256] = "";
 	cr_assert_eq(vld_tileset_load_xml(&ts, test_shared_path("corpus/tilesets/Knots.xml"),
-					  "Nope", why, sizeof why),
-		     -1);
+	                                  "Nope", why, sizeof why),
+	             -1);
 	cr_assert(strstr(why, "Nope"), "why: %s", why);
 }

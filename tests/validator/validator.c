@@ -20,7 +20,7 @@
 #define VLD_MAX_XML (16u << 20)
 
 static bool fail(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static bool fail(char *why, size_t why_len, const char *fmt, ...)
 {
@@ -49,8 +49,7 @@ static void move_vector(int k, int *dx, int *dy)
 		*dx = ndx;
 		*dy = ndy;
 	}
-	if (k >= 4)
-		*dx = -*dx;
+	if (k >= 4) *dx = -*dx;
 }
 
 /* Copies the n x n block src into dst under transform k, by moving every
@@ -101,8 +100,7 @@ static bool patset_init(patset *s, int n2, int max_count)
 	s->mask = slots - 1;
 	s->pats = malloc((size_t)max_count * (size_t)n2 * sizeof *s->pats);
 	s->slots = malloc(slots * sizeof *s->slots);
-	if (!s->pats || !s->slots)
-		return false;
+	if (!s->pats || !s->slots) return false;
 	for (size_t i = 0; i < slots; i++)
 		s->slots[i] = -1;
 	return true;
@@ -128,8 +126,7 @@ static size_t patset_find(const patset *s, const uint32_t *p)
 static void patset_add(patset *s, const uint32_t *p)
 {
 	size_t i = patset_find(s, p);
-	if (s->slots[i] >= 0 || s->count == s->cap)
-		return;
+	if (s->slots[i] >= 0 || s->count == s->cap) return;
 	memcpy(s->pats + (size_t)s->count * s->n2, p, (size_t)s->n2 * sizeof *p);
 	s->slots[i] = s->count++;
 }
@@ -148,29 +145,28 @@ static void read_window(const uint32_t *img, int w, int h, int x, int y, int n, 
 }
 
 bool vld_check_overlapping(const uint32_t *sample, int sw, int sh, int N, bool periodic_input,
-			   int symmetry, const uint32_t *out, int ow, int oh, bool periodic, char *why,
-			   size_t why_len)
+                           int symmetry, const uint32_t *out, int ow, int oh, bool periodic,
+                           char *why, size_t why_len)
 {
-	if (!sample || !out)
-		return fail(why, why_len, "no sample or no output image was given");
+	if (!sample || !out) return fail(why, why_len, "no sample or no output image was given");
 	if (N < 1 || N > VLD_MAX_N)
 		return fail(why, why_len, "N = %d is outside 1..%d", N, VLD_MAX_N);
 	if (symmetry < 1 || symmetry > 8)
 		return fail(why, why_len, "symmetry = %d is outside 1..8", symmetry);
 	if (sw < 1 || sh < 1 || sw > VLD_MAX_SIDE || sh > VLD_MAX_SIDE)
 		return fail(why, why_len, "sample size %dx%d is outside 1..%d", sw, sh,
-			    VLD_MAX_SIDE);
+		            VLD_MAX_SIDE);
 	if (ow < 1 || oh < 1 || ow > VLD_MAX_SIDE || oh > VLD_MAX_SIDE)
 		return fail(why, why_len, "output size %dx%d is outside 1..%d", ow, oh,
-			    VLD_MAX_SIDE);
+		            VLD_MAX_SIDE);
 	if (!periodic_input && (sw < N || sh < N))
 		return fail(why, why_len, "a non-periodic %dx%d sample has no %dx%d block", sw, sh,
-			    N, N);
+		            N, N);
 	/* A non-periodic output smaller than a window has nothing to check;
 	 * refuse it rather than report a vacuous success. */
 	if (!periodic && (ow < N || oh < N))
-		return fail(why, why_len, "a non-periodic %dx%d output has no %dx%d window", ow,
-			    oh, N, N);
+		return fail(why, why_len, "a non-periodic %dx%d output has no %dx%d window", ow, oh,
+		            N, N);
 
 	int px = periodic_input ? sw : sw - N + 1;
 	int py = periodic_input ? sh : sh - N + 1;
@@ -207,10 +203,10 @@ bool vld_check_overlapping(const uint32_t *sample, int sw, int sh, int N, bool p
 			read_window(out, ow, oh, x, y, N, window);
 			if (!patset_has(&set, window))
 				ok = fail(why, why_len,
-					  "the %dx%d window at (%d, %d) of the %dx%d output occurs "
-					  "nowhere in the sample (symmetry %d, %s input)",
-					  N, N, x, y, ow, oh, symmetry,
-					  periodic_input ? "periodic" : "non-periodic");
+				          "the %dx%d window at (%d, %d) of the %dx%d output occurs "
+				          "nowhere in the sample (symmetry %d, %s input)",
+				          N, N, x, y, ow, oh, symmetry,
+				          periodic_input ? "periodic" : "non-periodic");
 		}
 	patset_free(&set);
 	free(buf);
@@ -295,8 +291,7 @@ static void class_info_of(char symmetry, class_info *ci)
 		for (int k = 0; k < 8; k++) {
 			unsigned m = mask_move(k, img[t]);
 			for (int v = 0; v < ci->card; v++)
-				if (img[v] == m)
-					ci->moved[t][k] = (signed char)v;
+				if (img[v] == m) ci->moved[t][k] = (signed char)v;
 		}
 }
 
@@ -311,8 +306,7 @@ int vld_class_transform(char symmetry, int t, int k)
 {
 	class_info ci;
 	class_info_of(symmetry, &ci);
-	if (t < 0 || t >= ci.card || k < 0 || k > 7)
-		return -1;
+	if (t < 0 || t >= ci.card || k < 0 || k > 7) return -1;
 	return ci.moved[t][k];
 }
 
@@ -343,17 +337,13 @@ static bool parse_ref(const vld_tileset *ts, const char *s, bool need_k, int *ti
 	size_t len = sp ? (size_t)(sp - s) : strlen(s);
 	*tile = find_tile(ts, s, len);
 	*k = 0;
-	if (*tile < 0)
-		return false;
-	if (!sp)
-		return !need_k;
+	if (*tile < 0) return false;
+	if (!sp) return !need_k;
 	const char *d = sp + 1;
-	if (!*d || strlen(d) > 3)
-		return false;
+	if (!*d || strlen(d) > 3) return false;
 	int v = 0;
 	for (; *d; d++) {
-		if (*d < '0' || *d > '9')
-			return false;
+		if (*d < '0' || *d > '9') return false;
 		v = v * 10 + (*d - '0');
 	}
 	*k = v;
@@ -375,12 +365,13 @@ static bool add_rule(const vld_tileset *ts, pairs *p, int rule, char *why, size_
 	const vld_rule *r = &ts->rules[rule];
 	int ta, ka, tb, kb;
 	if (!r->left || !parse_ref(ts, r->left, false, &ta, &ka) || ka > 7)
-		return fail(why, why_len, "rule %d: left side '%s' is not a tile with orientation 0..7",
-			    rule + 1, r->left ? r->left : "(null)");
+		return fail(why, why_len,
+		            "rule %d: left side '%s' is not a tile with orientation 0..7", rule + 1,
+		            r->left ? r->left : "(null)");
 	if (!r->right || !parse_ref(ts, r->right, false, &tb, &kb) || kb > 7)
 		return fail(why, why_len,
-			    "rule %d: right side '%s' is not a tile with orientation 0..7", rule + 1,
-			    r->right ? r->right : "(null)");
+		            "rule %d: right side '%s' is not a tile with orientation 0..7",
+		            rule + 1, r->right ? r->right : "(null)");
 	const class_info *ca = &p->cls[ta], *cb = &p->cls[tb];
 	/* Orientation k of a rule is the base picture under transform k,
 	 * i.e. variant moved[0][k]. */
@@ -409,16 +400,13 @@ static bool add_rule(const vld_tileset *ts, pairs *p, int rule, char *why, size_
 
 static bool in_subset(const vld_tileset *ts, int tile)
 {
-	if (!ts->subset)
-		return true;
+	if (!ts->subset) return true;
 	for (int i = 0; i < ts->subset_count; i++)
-		if (ts->subset[i] && strcmp(ts->subset[i], ts->tiles[tile].name) == 0)
-			return true;
+		if (ts->subset[i] && strcmp(ts->subset[i], ts->tiles[tile].name) == 0) return true;
 	return false;
 }
 
-static bool pairs_build(const vld_tileset *ts, bool use_subset, pairs *p, char *why,
-			size_t why_len)
+static bool pairs_build(const vld_tileset *ts, bool use_subset, pairs *p, char *why, size_t why_len)
 {
 	memset(p, 0, sizeof *p);
 	if (!ts || ts->tile_count < 1 || !ts->tiles)
@@ -427,18 +415,18 @@ static bool pairs_build(const vld_tileset *ts, bool use_subset, pairs *p, char *
 		return fail(why, why_len, "the tileset's rule list is invalid");
 	p->first = malloc((size_t)ts->tile_count * sizeof *p->first);
 	p->cls = malloc((size_t)ts->tile_count * sizeof *p->cls);
-	if (!p->first || !p->cls)
-		return fail(why, why_len, "out of memory");
-	for (int i = 0; i < ts->tile_count; i++) {
+	if (!p->first || !p->cls) return fail(why, why_len, "out of memory");
+	for (int i = 0; i < ts->tile_count; i++)
 		if (!ts->tiles[i].name || !*ts->tiles[i].name)
 			return fail(why, why_len, "tile %d has no name", i + 1);
+	for (int i = 0; i < ts->tile_count; i++) {
 		if (find_tile(ts, ts->tiles[i].name, strlen(ts->tiles[i].name)) != i)
-			return fail(why, why_len, "tile name '%s' is used twice", ts->tiles[i].name);
+			return fail(why, why_len, "tile name '%s' is used twice",
+			            ts->tiles[i].name);
 		/* Tiles of one class share its geometry; compute it once. */
 		int same = -1;
 		for (int j = 0; j < i && same < 0; j++)
-			if (p->cls[j].symmetry == ts->tiles[i].symmetry)
-				same = j;
+			if (p->cls[j].symmetry == ts->tiles[i].symmetry) same = j;
 		if (same >= 0)
 			p->cls[i] = p->cls[same];
 		else
@@ -447,13 +435,12 @@ static bool pairs_build(const vld_tileset *ts, bool use_subset, pairs *p, char *
 		p->V += p->cls[i].card;
 		if (p->V > VLD_MAX_VARIANTS)
 			return fail(why, why_len, "the tileset has over %d variants",
-				    VLD_MAX_VARIANTS);
+			            VLD_MAX_VARIANTS);
 	}
 	size_t vv = (size_t)p->V * (size_t)p->V;
 	p->horiz = calloc(vv, 1);
 	p->vert = calloc(vv, 1);
-	if (!p->horiz || !p->vert)
-		return fail(why, why_len, "out of memory");
+	if (!p->horiz || !p->vert) return fail(why, why_len, "out of memory");
 	for (int r = 0; r < ts->rule_count; r++) {
 		if (use_subset) {
 			/* Rules touching a tile outside the subset are dropped
@@ -465,15 +452,14 @@ static bool pairs_build(const vld_tileset *ts, bool use_subset, pairs *p, char *
 			    (!in_subset(ts, ta) || !in_subset(ts, tb)))
 				continue;
 		}
-		if (!add_rule(ts, p, r, why, why_len))
-			return false;
+		if (!add_rule(ts, p, r, why, why_len)) return false;
 	}
 	return true;
 }
 
 /* Cell name -> global id, or -1 with why naming the cell. */
 static int cell_variant(const vld_tileset *ts, const pairs *p, const char *name, int x, int y,
-			char *why, size_t why_len)
+                        char *why, size_t why_len)
 {
 	int tile, k;
 	if (!name || !parse_ref(ts, name, true, &tile, &k)) {
@@ -482,8 +468,9 @@ static int cell_variant(const vld_tileset *ts, const pairs *p, const char *name,
 		return -1;
 	}
 	if (k >= p->cls[tile].card) {
-		fail(why, why_len, "cell (%d, %d) '%s': tile '%s' (symmetry %c) has only %d variants",
-		     x, y, name, ts->tiles[tile].name, ts->tiles[tile].symmetry, p->cls[tile].card);
+		fail(why, why_len,
+		     "cell (%d, %d) '%s': tile '%s' (symmetry %c) has only %d variants", x, y, name,
+		     ts->tiles[tile].name, ts->tiles[tile].symmetry, p->cls[tile].card);
 		return -1;
 	}
 	if (!in_subset(ts, tile)) {
@@ -495,10 +482,11 @@ static int cell_variant(const vld_tileset *ts, const pairs *p, const char *name,
 }
 
 bool vld_check_tiled(const vld_tileset *ts, const char *const *cells, int w, int h, bool periodic,
-		     char *why, size_t why_len)
+                     char *why, size_t why_len)
 {
 	if (!cells || w < 1 || h < 1 || w > VLD_MAX_SIDE || h > VLD_MAX_SIDE)
-		return fail(why, why_len, "the grid is empty or over %d cells a side", VLD_MAX_SIDE);
+		return fail(why, why_len, "the grid is empty or over %d cells a side",
+		            VLD_MAX_SIDE);
 	pairs p;
 	if (!pairs_build(ts, true, &p, why, why_len)) {
 		pairs_free(&p);
@@ -506,8 +494,7 @@ bool vld_check_tiled(const vld_tileset *ts, const char *const *cells, int w, int
 	}
 	int *ids = malloc((size_t)w * h * sizeof *ids);
 	bool ok = ids != NULL;
-	if (!ok)
-		fail(why, why_len, "out of memory");
+	if (!ok) fail(why, why_len, "out of memory");
 	for (int i = 0; ok && i < w * h; i++) {
 		ids[i] = cell_variant(ts, &p, cells[i], i % w, i / w, why, why_len);
 		ok = ids[i] >= 0;
@@ -521,10 +508,10 @@ bool vld_check_tiled(const vld_tileset *ts, const char *const *cells, int w, int
 				int b = ids[x2 + y * w];
 				if (!p.horiz[a * p.V + b])
 					ok = fail(why, why_len,
-						  "cells (%d, %d) '%s' and (%d, %d) '%s': '%s' may "
-						  "not sit directly left of '%s'",
-						  x, y, cells[x + y * w], x2, y, cells[x2 + y * w],
-						  cells[x + y * w], cells[x2 + y * w]);
+					          "cells (%d, %d) '%s' and (%d, %d) '%s': '%s' may "
+					          "not sit directly left of '%s'",
+					          x, y, cells[x + y * w], x2, y, cells[x2 + y * w],
+					          cells[x + y * w], cells[x2 + y * w]);
 			}
 			/* lower neighbour: a is above it (y grows downward) */
 			if (ok && (y + 1 < h || periodic)) {
@@ -532,10 +519,10 @@ bool vld_check_tiled(const vld_tileset *ts, const char *const *cells, int w, int
 				int b = ids[x + y2 * w];
 				if (!p.vert[b * p.V + a])
 					ok = fail(why, why_len,
-						  "cells (%d, %d) '%s' and (%d, %d) '%s': '%s' may "
-						  "not sit directly above '%s'",
-						  x, y, cells[x + y * w], x, y2, cells[x + y2 * w],
-						  cells[x + y * w], cells[x + y2 * w]);
+					          "cells (%d, %d) '%s' and (%d, %d) '%s': '%s' may "
+					          "not sit directly above '%s'",
+					          x, y, cells[x + y * w], x, y2, cells[x + y2 * w],
+					          cells[x + y * w], cells[x + y2 * w]);
 			}
 		}
 	free(ids);
@@ -563,18 +550,15 @@ int vld_pairs_allowed(const vld_pairs *p, const char *first, const char *second,
 {
 	const vld_tileset *ts = p->ts;
 	int t1, k1, t2, k2;
-	if (!first || !parse_ref(ts, first, true, &t1, &k1) || k1 >= p->cls[t1].card)
-		return -1;
-	if (!second || !parse_ref(ts, second, true, &t2, &k2) || k2 >= p->cls[t2].card)
-		return -1;
+	if (!first || !parse_ref(ts, first, true, &t1, &k1) || k1 >= p->cls[t1].card) return -1;
+	if (!second || !parse_ref(ts, second, true, &t2, &k2) || k2 >= p->cls[t2].card) return -1;
 	int a = p->first[t1] + k1, b = p->first[t2] + k2;
 	return (vertical ? p->vert : p->horiz)[a * p->V + b];
 }
 
 void vld_pairs_free(vld_pairs *p)
 {
-	if (!p)
-		return;
+	if (!p) return;
 	pairs_free(p);
 	free(p);
 }
@@ -597,8 +581,7 @@ typedef struct {
 
 static void *store_keep(store *st, void *block)
 {
-	if (!block)
-		return NULL;
+	if (!block) return NULL;
 	if (st->count == st->cap) {
 		int cap = st->cap ? 2 * st->cap : 32;
 		void **nb = realloc(st->blocks, (size_t)cap * sizeof *nb);
@@ -617,15 +600,13 @@ static char *store_strdup(store *st, const char *s)
 {
 	size_t n = strlen(s) + 1;
 	char *d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
+	if (d) memcpy(d, s, n);
 	return store_keep(st, d);
 }
 
 static void store_free(store *st)
 {
-	if (!st)
-		return;
+	if (!st) return;
 	for (int i = 0; i < st->count; i++)
 		free(st->blocks[i]);
 	free(st->blocks);
@@ -638,14 +619,12 @@ static void store_free(store *st)
 /* Grows one of the store's arrays so that index n fits. */
 static bool grow(void **arr, int *cap, int n, size_t elem)
 {
-	if (n < *cap)
-		return true;
+	if (n < *cap) return true;
 	int c = *cap ? 2 * *cap : 16;
 	while (c <= n)
 		c *= 2;
 	void *na = realloc(*arr, (size_t)c * elem);
-	if (!na)
-		return false;
+	if (!na) return false;
 	*arr = na;
 	*cap = c;
 	return true;
@@ -666,11 +645,10 @@ int vld_tileset_from_spec(vld_tileset *out, const api_spec *s)
 {
 	memset(out, 0, sizeof *out);
 	store *st = calloc(1, sizeof *st);
-	if (!st)
-		return -1;
+	if (!st) return -1;
 	bool ok = grow((void **)&st->tiles, &st->tile_cap, s->tile_count, sizeof *st->tiles) &&
-		  grow((void **)&st->rules, &st->rule_cap, s->neighbor_count, sizeof *st->rules) &&
-		  grow((void **)&st->subset, &st->subset_cap, s->subset_count, sizeof *st->subset);
+	          grow((void **)&st->rules, &st->rule_cap, s->neighbor_count, sizeof *st->rules) &&
+	          grow((void **)&st->subset, &st->subset_cap, s->subset_count, sizeof *st->subset);
 	for (int i = 0; ok && i < s->tile_count; i++) {
 		st->tiles[i].name = store_strdup(st, s->tiles[i].name ? s->tiles[i].name : "");
 		st->tiles[i].symmetry = s->tiles[i].symmetry;
@@ -692,7 +670,7 @@ int vld_tileset_from_spec(vld_tileset *out, const api_spec *s)
 		return -1;
 	}
 	publish(out, st, s->tile_count, s->neighbor_count, s->subset_count,
-		s->subset != NULL && s->subset_count > 0);
+	        s->subset != NULL && s->subset_count > 0);
 	return 0;
 }
 
@@ -707,8 +685,7 @@ typedef struct {
 static const char *attr(const XML_Char **atts, const char *name)
 {
 	for (int i = 0; atts[i]; i += 2)
-		if (strcmp(atts[i], name) == 0)
-			return atts[i + 1];
+		if (strcmp(atts[i], name) == 0) return atts[i + 1];
 	return NULL;
 }
 
@@ -716,8 +693,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *el, const XML_Char **atts
 {
 	xml_reader *r = ud;
 	store *st = r->st;
-	if (r->oom)
-		return;
+	if (r->oom) return;
 	if (strcmp(el, "tiles") == 0) {
 		r->in_tiles = true;
 	} else if (strcmp(el, "subset") == 0) {
@@ -726,11 +702,11 @@ static void XMLCALL on_start(void *ud, const XML_Char *el, const XML_Char **atts
 		r->found_subset |= r->in_wanted_subset;
 	} else if (strcmp(el, "tile") == 0) {
 		const char *n = attr(atts, "name");
-		if (!n)
-			return;
+		if (!n) return;
 		if (r->in_tiles) {
 			const char *sym = attr(atts, "symmetry");
-			if (!grow((void **)&st->tiles, &st->tile_cap, r->tiles, sizeof *st->tiles) ||
+			if (!grow((void **)&st->tiles, &st->tile_cap, r->tiles,
+			          sizeof *st->tiles) ||
 			    !(st->tiles[r->tiles].name = store_strdup(st, n))) {
 				r->oom = true;
 				return;
@@ -738,7 +714,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *el, const XML_Char **atts
 			st->tiles[r->tiles++].symmetry = sym && *sym ? sym[0] : 'X';
 		} else if (r->in_wanted_subset) {
 			if (!grow((void **)&st->subset, &st->subset_cap, r->subset,
-				  sizeof *st->subset) ||
+			          sizeof *st->subset) ||
 			    !(st->subset[r->subset++] = store_strdup(st, n)))
 				r->oom = true;
 		}
@@ -766,7 +742,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
 }
 
 int vld_tileset_load_xml(vld_tileset *out, const char *path, const char *subset, char *why,
-			 size_t why_len)
+                         size_t why_len)
 {
 	memset(out, 0, sizeof *out);
 	FILE *f = fopen(path, "rb");
@@ -809,8 +785,7 @@ int vld_tileset_load_xml(vld_tileset *out, const char *path, const char *subset,
 	st = NULL;
 	rc = 0;
 done:
-	if (parser)
-		XML_ParserFree(parser);
+	if (parser) XML_ParserFree(parser);
 	free(text);
 	store_free(st);
 	return rc;
@@ -818,8 +793,7 @@ done:
 
 void vld_tileset_free(vld_tileset *ts)
 {
-	if (!ts)
-		return;
+	if (!ts) return;
 	store_free(ts->owned);
 	memset(ts, 0, sizeof *ts);
 }

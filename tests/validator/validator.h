@@ -45,8 +45,8 @@
  * periodic, else only where they fit; sample blocks likewise with
  * periodic_input. symmetry is 1..8. */
 bool vld_check_overlapping(const uint32_t *sample, int sw, int sh, int N, bool periodic_input,
-			   int symmetry, const uint32_t *out, int ow, int oh, bool periodic, char *why,
-			   size_t why_len);
+                           int symmetry, const uint32_t *out, int ow, int oh, bool periodic,
+                           char *why, size_t why_len);
 
 typedef struct {
 	const char *name; /* no spaces */
@@ -75,7 +75,7 @@ typedef struct {
  * the subset; every horizontally and vertically adjacent pair (wrapping
  * when periodic) must be allowed by the rules. */
 bool vld_check_tiled(const vld_tileset *ts, const char *const *cells, int w, int h, bool periodic,
-		     char *why, size_t why_len);
+                     char *why, size_t why_len);
 
 /* The derived pair tables of a tileset (whole tileset; the subset is
  * ignored), for tests that inspect them. The tileset must outlive them.
@@ -102,7 +102,7 @@ int vld_tileset_from_spec(vld_tileset *out, const api_spec *s);
  * so the check does not trust the api loader either. subset may be NULL.
  * 0 on success, -1 with why on failure (file, syntax, unknown subset). */
 int vld_tileset_load_xml(vld_tileset *out, const char *path, const char *subset, char *why,
-			 size_t why_len);
+                         size_t why_len);
 void vld_tileset_free(vld_tileset *ts);
 
 #endif
