@@ -30,6 +30,6 @@ enum {
 int api_fail(api_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Same, and records the JSON pointer of the field at fault. */
 int api_fail_at(api_error *err, int code, const char *pointer, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #endif

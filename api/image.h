@@ -34,9 +34,9 @@ int api_png_decode(const unsigned char *data, size_t size, api_image *out, api_e
 int api_png_read_file(const char *path, api_image *out, api_error *err);
 /* RGBA 8-bit PNG; alpha kept. */
 int api_png_encode(const uint32_t *pixels, int width, int height, unsigned char **out,
-		   size_t *out_size, api_error *err);
+                   size_t *out_size, api_error *err);
 int api_png_write_file(const char *path, const uint32_t *pixels, int width, int height,
-		       api_error *err);
+                       api_error *err);
 
 /* SHA-256 over int32 width, int32 height, then width*height uint32 ARGB,
  * all little-endian: the golden manifest's image hash. hex must hold 65. */

@@ -23,7 +23,7 @@
  * refuses every path (what the HTTP service does), so only inline images
  * are accepted. Errors carry the JSON pointer of the offending field. */
 int api_spec_from_json(const char *json, size_t len, const char *base_dir, api_spec *out,
-		       api_error *err);
+                       api_error *err);
 /* Self-contained JSON (images inline as data URIs), pretty-printed. */
 char *api_spec_to_json(const api_spec *s, api_error *err);
 

@@ -35,13 +35,12 @@ char *api_grid_json(const wfc_state *s, const wfc_model *m, api_error *err)
 {
 	int W = wfc_model_width(m), H = wfc_model_height(m);
 	int32_t *grid = grid_of(s, m, err);
-	if (!grid)
-		return NULL;
+	if (!grid) return NULL;
 	cJSON *root = cJSON_CreateObject();
 	cJSON *legend = cJSON_AddArrayToObject(root, "legend");
 	cJSON *rows = NULL;
 	bool ok = root && legend && cJSON_AddNumberToObject(root, "width", W) &&
-		  cJSON_AddNumberToObject(root, "height", H);
+	          cJSON_AddNumberToObject(root, "height", H);
 	for (int k = 0; ok && k < wfc_model_legend_count(m); k++) {
 		char name[10];
 		const char *label = wfc_model_variant_name(m, k);
@@ -51,8 +50,7 @@ char *api_grid_json(const wfc_state *s, const wfc_model *m, api_error *err)
 		}
 		ok = cJSON_AddItemToArray(legend, cJSON_CreateString(label));
 	}
-	if (ok)
-		ok = (rows = cJSON_AddArrayToObject(root, "grid")) != NULL;
+	if (ok) ok = (rows = cJSON_AddArrayToObject(root, "grid")) != NULL;
 	for (int y = 0; ok && y < H; y++) {
 		cJSON *row = cJSON_CreateIntArray(grid + (size_t)y * W, W);
 		ok = row && cJSON_AddItemToArray(rows, row);
@@ -60,8 +58,7 @@ char *api_grid_json(const wfc_state *s, const wfc_model *m, api_error *err)
 	free(grid);
 	char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
 	cJSON_Delete(root);
-	if (!text)
-		api_fail(err, API_ERR_NOMEM, "out of memory");
+	if (!text) api_fail(err, API_ERR_NOMEM, "out of memory");
 	return text;
 }
 
@@ -73,8 +70,7 @@ char *api_grid_text(const wfc_state *s, const wfc_model *m, api_error *err)
 	}
 	int W = wfc_model_width(m), H = wfc_model_height(m);
 	int32_t *grid = grid_of(s, m, err);
-	if (!grid)
-		return NULL;
+	if (!grid) return NULL;
 	size_t len = 1;
 	for (size_t i = 0; i < (size_t)W * H; i++)
 		len += strlen(wfc_model_variant_name(m, grid[i])) + 2;

@@ -61,29 +61,28 @@ int api_symmetry_cardinality(char symmetry)
 
 static int from_engine(wfc_status st, const wfc_error *werr, api_error *err)
 {
-	if (st == WFC_OK)
-		return API_OK;
-	if (st == WFC_ERR_NOMEM)
-		return api_fail(err, API_ERR_NOMEM, "%s", werr->message);
+	if (st == WFC_OK) return API_OK;
+	if (st == WFC_ERR_NOMEM) return api_fail(err, API_ERR_NOMEM, "%s", werr->message);
 	return api_fail(err, API_ERR_INPUT, "%s", werr->message);
 }
 
 static int build_overlapping(const api_spec *s, wfc_model **out, api_error *err)
 {
 	if (!s->sample.pixels)
-		return api_fail_at(err, API_ERR_INPUT, "/sample", "the overlapping model needs a sample image");
+		return api_fail_at(err, API_ERR_INPUT, "/sample",
+		                   "the overlapping model needs a sample image");
 	wfc_overlapping_spec o = {
-		.sample = s->sample.pixels,
-		.sample_width = s->sample.width,
-		.sample_height = s->sample.height,
-		.N = s->N,
-		.width = s->width,
-		.height = s->height,
-		.periodic_input = s->periodic_input,
-		.periodic = s->periodic,
-		.symmetry = s->symmetry,
-		.ground = s->ground,
-		.heuristic = s->heuristic,
+	    .sample = s->sample.pixels,
+	    .sample_width = s->sample.width,
+	    .sample_height = s->sample.height,
+	    .N = s->N,
+	    .width = s->width,
+	    .height = s->height,
+	    .periodic_input = s->periodic_input,
+	    .periodic = s->periodic,
+	    .symmetry = s->symmetry,
+	    .ground = s->ground,
+	    .heuristic = s->heuristic,
 	};
 	wfc_error werr;
 	return from_engine(wfc_model_create_overlapping(&o, out, &werr), &werr, err);
@@ -118,9 +117,10 @@ static int build_tiled(const api_spec *s, wfc_model **out, api_error *err)
 				free(tiles);
 				free(images);
 				free(rules);
-				return api_fail_at(err, API_ERR_INPUT, "/tiles",
-						   "tile '%s': image %d is %dx%d, but tiles are %dx%d", t->name,
-						   j, img->width, img->height, s->tile_size, s->tile_size);
+				return api_fail_at(
+				    err, API_ERR_INPUT, "/tiles",
+				    "tile '%s': image %d is %dx%d, but tiles are %dx%d", t->name, j,
+				    img->width, img->height, s->tile_size, s->tile_size);
 			}
 			images[k++] = img->pixels;
 		}
@@ -132,19 +132,19 @@ static int build_tiled(const api_spec *s, wfc_model **out, api_error *err)
 		rules[i].right_orientation = s->neighbors[i].right_orientation;
 	}
 	wfc_tiled_spec ts = {
-		.tiles = tiles,
-		.tile_count = s->tile_count,
-		.tile_size = s->tile_size,
-		.unique = s->unique,
-		.neighbors = rules,
-		.neighbor_count = s->neighbor_count,
-		.subset = s->subset_name ? (const char *const *)s->subset : NULL,
-		.subset_count = s->subset_name ? s->subset_count : 0,
-		.width = s->width,
-		.height = s->height,
-		.periodic = s->periodic,
-		.heuristic = s->heuristic,
-		.black_background = s->black_background,
+	    .tiles = tiles,
+	    .tile_count = s->tile_count,
+	    .tile_size = s->tile_size,
+	    .unique = s->unique,
+	    .neighbors = rules,
+	    .neighbor_count = s->neighbor_count,
+	    .subset = s->subset_name ? (const char *const *)s->subset : NULL,
+	    .subset_count = s->subset_name ? s->subset_count : 0,
+	    .width = s->width,
+	    .height = s->height,
+	    .periodic = s->periodic,
+	    .heuristic = s->heuristic,
+	    .black_background = s->black_background,
 	};
 	wfc_error werr;
 	int rc = from_engine(wfc_model_create_tiled(&ts, out, &werr), &werr, err);
@@ -158,5 +158,5 @@ int api_spec_build_model(const api_spec *s, wfc_model **out, api_error *err)
 {
 	*out = NULL;
 	return s->kind == WFC_MODEL_OVERLAPPING ? build_overlapping(s, out, err)
-						: build_tiled(s, out, err);
+	                                        : build_tiled(s, out, err);
 }

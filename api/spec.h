@@ -68,8 +68,8 @@ typedef struct {
 	bool unique;
 	api_neighbor *neighbors;
 	int neighbor_count;
-	char *subset_name;  /* NULL: whole tileset */
-	char **subset;      /* resolved tile names of subset_name */
+	char *subset_name; /* NULL: whole tileset */
+	char **subset;     /* resolved tile names of subset_name */
 	int subset_count;
 	bool black_background;
 	bool text_output;

@@ -29,6 +29,6 @@ int api_xml_load_entry(const char *samples_xml_path, int entry, api_spec *out, a
  * tile images from tile_dir. subset may be NULL. Fills the tiled fields of
  * out (which the caller has api_spec_init'ed). */
 int api_xml_load_tileset(const char *xml, size_t len, const char *tile_dir, const char *subset,
-			 api_spec *out, api_error *err);
+                         api_spec *out, api_error *err);
 
 #endif

@@ -61,7 +61,8 @@ static int bench_entry(const char *xml, int entry, int reps)
 		total += times[r];
 	}
 	qsort(times, (size_t)reps, sizeof *times, cmp_double);
-	printf("%3d  %-10s %4dx%-4d T=%-4d  setup %7.2f ms  attempt median %8.2f ms  mean %8.2f ms  success %3d/%d\n",
+	printf("%3d  %-10s %4dx%-4d T=%-4d  setup %7.2f ms  attempt median %8.2f ms  mean %8.2f ms "
+	       " success %3d/%d\n",
 	       entry, spec.name, spec.width, spec.height, wfc_model_pattern_count(m), setup,
 	       times[reps / 2], total / reps, ok, reps);
 	fflush(stdout);
@@ -84,16 +85,16 @@ int main(int argc, char **argv)
 		else
 			shared = argv[i];
 	}
-	if (reps < 1)
-		reps = 1;
+	if (reps < 1) reps = 1;
 	if (!n) {
 		n = (int)(sizeof default_entries / sizeof *default_entries);
 		memcpy(entries, default_entries, sizeof default_entries);
 	}
 	char xml[4096];
 	snprintf(xml, sizeof xml, "%s/corpus/samples.xml", shared);
-	printf("wfc engine, reference-exact mode, one thread, %d attempts per entry (seeds 1..%d)\n",
-	       reps, reps);
+	printf(
+	    "wfc engine, reference-exact mode, one thread, %d attempts per entry (seeds 1..%d)\n",
+	    reps, reps);
 	int failures = 0;
 	for (int i = 0; i < n; i++)
 		failures += bench_entry(xml, entries[i], reps);

@@ -25,8 +25,7 @@ int cli_demo(int argc, char **argv);
  * returns the exit code that matches the api status. */
 int cli_report(const char *what, int api_status, const api_error *err);
 /* Loads a spec from --xml FILE --entry K or a JSON file. */
-int cli_load_spec(const char *xml, int entry, const char *json_path, api_spec *out,
-		  api_error *err);
+int cli_load_spec(const char *xml, int entry, const char *json_path, api_spec *out, api_error *err);
 /* Parses "WxH" or "N" (square). */
 bool cli_parse_size(const char *text, int *w, int *h);
 /* Parses a decimal int within [lo, hi]. */

@@ -9,11 +9,11 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: wfc convert --xml samples.xml --entry K [-o FILE]\n"
-	"\n"
-	"Prints entry K (counting from 1 in document order) as a self-contained\n"
-	"JSON spec, images inline as base64 PNG: the format `wfc run` and the HTTP\n"
-	"service accept (docs/spec-format.md).\n";
+    "usage: wfc convert --xml samples.xml --entry K [-o FILE]\n"
+    "\n"
+    "Prints entry K (counting from 1 in document order) as a self-contained\n"
+    "JSON spec, images inline as base64 PNG: the format `wfc run` and the HTTP\n"
+    "service accept (docs/spec-format.md).\n";
 
 int cli_convert(int argc, char **argv)
 {
@@ -33,7 +33,8 @@ int cli_convert(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out = argv[++i];
 		} else {
-			fprintf(stderr, "wfc convert: unexpected argument '%s'\n%s", argv[i], usage);
+			fprintf(stderr, "wfc convert: unexpected argument '%s'\n%s", argv[i],
+			        usage);
 			return CLI_BAD_INPUT;
 		}
 	}
@@ -48,8 +49,7 @@ int cli_convert(int argc, char **argv)
 		return cli_report(xml, rc == API_ERR_NOMEM ? rc : API_ERR_INPUT, &err);
 	char *json = api_spec_to_json(&spec, &err);
 	api_spec_free(&spec);
-	if (!json)
-		return cli_report("convert", API_ERR_NOMEM, &err);
+	if (!json) return cli_report("convert", API_ERR_NOMEM, &err);
 	size_t n = strlen(json);
 	char *line = malloc(n + 2);
 	if (!line) {

@@ -17,34 +17,32 @@
 #include <time.h>
 
 static const char usage[] =
-	"usage: wfc corpus samples.xml -o DIR [--random-seeds] [--entry K]\n"
-	"\n"
-	"Runs every entry of samples.xml like the reference program: the model is\n"
-	"built once per entry, then each of its `screenshots` images gets up to\n"
-	"10 attempts with the same seed. Prints one line per image: entry, name,\n"
-	"seed, result, attempts, time. Entries without a seed attribute use seed\n"
-	"100*K + i for image i of entry K (the golden outputs' seeds);\n"
-	"--random-seeds draws them at random as the reference does.\n"
-	"Exit code 0 when every entry ran (contradictions included), 2 on bad\n"
-	"input, 3 when a file cannot be written.\n";
+    "usage: wfc corpus samples.xml -o DIR [--random-seeds] [--entry K]\n"
+    "\n"
+    "Runs every entry of samples.xml like the reference program: the model is\n"
+    "built once per entry, then each of its `screenshots` images gets up to\n"
+    "10 attempts with the same seed. Prints one line per image: entry, name,\n"
+    "seed, result, attempts, time. Entries without a seed attribute use seed\n"
+    "100*K + i for image i of entry K (the golden outputs' seeds);\n"
+    "--random-seeds draws them at random as the reference does.\n"
+    "Exit code 0 when every entry ran (contradictions included), 2 on bad\n"
+    "input, 3 when a file cannot be written.\n";
 
 static int write_image(const char *dir, const api_spec *spec, int32_t seed, const wfc_model *m,
-		       const wfc_state *s, api_error *err)
+                       const wfc_state *s, api_error *err)
 {
 	char path[4096];
 	int w, h;
 	wfc_render_size(m, &w, &h);
 	uint32_t *px = malloc((size_t)w * h * sizeof *px);
-	if (!px)
-		return api_fail(err, API_ERR_NOMEM, "out of memory");
+	if (!px) return api_fail(err, API_ERR_NOMEM, "out of memory");
 	wfc_render(s, px);
 	snprintf(path, sizeof path, "%s/%s-%d.png", dir, spec->name, (int)seed);
 	int rc = api_png_write_file(path, px, w, h, err);
 	free(px);
 	if (rc == API_OK && spec->text_output && wfc_state_complete(s)) {
 		char *text = api_grid_text(s, m, err);
-		if (!text)
-			return API_ERR_INPUT;
+		if (!text) return API_ERR_INPUT;
 		snprintf(path, sizeof path, "%s/%s-%d.txt", dir, spec->name, (int)seed);
 		rc = cli_write_text(path, text, err);
 		free(text);
@@ -80,22 +78,24 @@ static int run_entry(const char *xml, int k, const char *dir, bool random_seeds,
 	double setup = cli_now_ms() - t0;
 	int result = CLI_DONE;
 	for (int i = 0; i < spec.screenshots && result == CLI_DONE; i++) {
-		int32_t seed = spec.has_seed   ? (int32_t)((uint32_t)spec.seed + (uint32_t)i)
-			       : random_seeds ? (int32_t)(rand() % 10000)
-					      : (int32_t)(100 * k + i);
+		int32_t seed = spec.has_seed  ? (int32_t)((uint32_t)spec.seed + (uint32_t)i)
+		               : random_seeds ? (int32_t)(rand() % 10000)
+		                              : (int32_t)(100 * k + i);
 		int used = 0;
 		double t1 = cli_now_ms();
-		wfc_status st = wfc_generate(s, seed, spec.attempts, false, spec.limit, NULL, &used);
+		wfc_status st =
+		    wfc_generate(s, seed, spec.attempts, false, spec.limit, NULL, &used);
 		double ms = cli_now_ms() - t1;
 		if (st == WFC_OK) {
-			printf("%3d  %-12s seed %-6d DONE           attempts %2d  %9.1f ms  (%.1f ms/attempt, setup %.1f ms)%s\n",
+			printf("%3d  %-12s seed %-6d DONE           attempts %2d  %9.1f ms  (%.1f "
+			       "ms/attempt, setup %.1f ms)%s\n",
 			       k, spec.name, (int)seed, used, ms, ms / used, setup,
 			       wfc_state_complete(s) ? "" : " partial");
 			rc = write_image(dir, &spec, seed, m, s, &err);
-			if (rc != API_OK)
-				result = cli_report(dir, rc, &err);
+			if (rc != API_OK) result = cli_report(dir, rc, &err);
 		} else {
-			printf("%3d  %-12s seed %-6d CONTRADICTION  attempts %2d  %9.1f ms  (%.1f ms/attempt, setup %.1f ms)\n",
+			printf("%3d  %-12s seed %-6d CONTRADICTION  attempts %2d  %9.1f ms  (%.1f "
+			       "ms/attempt, setup %.1f ms)\n",
 			       k, spec.name, (int)seed, used, ms, ms / used, setup);
 		}
 		fflush(stdout);
@@ -138,8 +138,7 @@ int cli_corpus(int argc, char **argv)
 	int count = 0;
 	api_error err = {0};
 	int rc = api_xml_count_entries(xml, &count, &err);
-	if (rc != API_OK)
-		return cli_report(xml, rc == API_ERR_NOMEM ? rc : API_ERR_INPUT, &err);
+	if (rc != API_OK) return cli_report(xml, rc == API_ERR_NOMEM ? rc : API_ERR_INPUT, &err);
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, "wfc corpus: cannot create %s: %s\n", dir, strerror(errno));
 		return CLI_FAILURE;
@@ -148,11 +147,9 @@ int cli_corpus(int argc, char **argv)
 	int failures = 0;
 	double t0 = cli_now_ms();
 	for (int k = 1; k <= count; k++) {
-		if (only && k != only)
-			continue;
+		if (only && k != only) continue;
 		rc = run_entry(xml, k, dir, random_seeds, &failures);
-		if (rc != CLI_DONE)
-			return rc;
+		if (rc != CLI_DONE) return rc;
 	}
 	printf("corpus: %d entries in %.2f s%s\n", only ? 1 : count, (cli_now_ms() - t0) / 1e3,
 	       failures ? " (some entries could not be loaded)" : "");

@@ -11,12 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "usage: wfc demo [-o FILE.png] [--seed S] [--size N]\n"
-			    "\n"
-			    "Generates a dungeon-like level from a built-in sample (rooms, walls,\n"
-			    "doors) with the overlapping model, scaled up 6x. Default out/demo.png.\n";
+static const char usage[] =
+    "usage: wfc demo [-o FILE.png] [--seed S] [--size N]\n"
+    "\n"
+    "Generates a dungeon-like level from a built-in sample (rooms, walls,\n"
+    "doors) with the overlapping model, scaled up 6x. Default out/demo.png.\n";
 
-#define ROOM 5   /* room pitch: 4 floor cells + 1 wall */
+#define ROOM 5    /* room pitch: 4 floor cells + 1 wall */
 #define SAMPLE 15 /* 3 x 3 rooms, wrapping */
 #define SCALE 6
 
@@ -27,8 +28,7 @@ static void draw_sample(uint32_t *px)
 		for (int x = 0; x < SAMPLE; x++) {
 			bool wx = x % ROOM == 0, wy = y % ROOM == 0;
 			uint32_t c = floor;
-			if (wx || wy)
-				c = wall;
+			if (wx || wy) c = wall;
 			/* one door in the middle of each wall segment, some rooms closed */
 			if (wx != wy && (wx ? y : x) % ROOM == 2 && (x / ROOM + y / ROOM) % 3 != 1)
 				c = door;
@@ -48,11 +48,9 @@ int cli_demo(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out = argv[++i];
 		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
-			if (!cli_parse_int(argv[++i], INT32_MIN, INT32_MAX, &seed))
-				goto bad;
+			if (!cli_parse_int(argv[++i], INT32_MIN, INT32_MAX, &seed)) goto bad;
 		} else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
-			if (!cli_parse_int(argv[++i], 8, 512, &size))
-				goto bad;
+			if (!cli_parse_int(argv[++i], 8, 512, &size)) goto bad;
 		} else {
 			goto bad;
 		}
@@ -60,16 +58,16 @@ int cli_demo(int argc, char **argv)
 	uint32_t sample[SAMPLE * SAMPLE];
 	draw_sample(sample);
 	wfc_overlapping_spec spec = {
-		.sample = sample,
-		.sample_width = SAMPLE,
-		.sample_height = SAMPLE,
-		.N = 3,
-		.width = (int)size,
-		.height = (int)size,
-		.periodic_input = true,
-		.periodic = true,
-		.symmetry = 8,
-		.heuristic = WFC_HEURISTIC_ENTROPY,
+	    .sample = sample,
+	    .sample_width = SAMPLE,
+	    .sample_height = SAMPLE,
+	    .N = 3,
+	    .width = (int)size,
+	    .height = (int)size,
+	    .periodic_input = true,
+	    .periodic = true,
+	    .symmetry = 8,
+	    .heuristic = WFC_HEURISTIC_ENTROPY,
 	};
 	wfc_model *m;
 	wfc_state *s;
@@ -102,12 +100,14 @@ int cli_demo(int argc, char **argv)
 			wfc_render(s, small);
 			for (int y = 0; y < W; y++)
 				for (int x = 0; x < W; x++)
-					big[x + (size_t)y * W] = small[x / SCALE + (y / SCALE) * size];
+					big[x + (size_t)y * W] =
+					    small[x / SCALE + (y / SCALE) * size];
 			int wrc = api_png_write_file(out, big, W, W, &err);
 			if (wrc != API_OK)
 				rc = cli_report(out, wrc, &err);
 			else
-				printf("demo: %ldx%ld level, seed %ld, %d attempt%s, %.1f ms, %d patterns -> %s\n",
+				printf("demo: %ldx%ld level, seed %ld, %d attempt%s, %.1f ms, %d "
+				       "patterns -> %s\n",
 				       size, size, seed, used, used == 1 ? "" : "s", ms,
 				       wfc_model_pattern_count(m), out);
 		}

@@ -10,25 +10,25 @@
 #include <time.h>
 
 static const char usage[] =
-	"usage: wfc run SPEC.json [options]\n"
-	"       wfc run --xml samples.xml --entry K [options]\n"
-	"\n"
-	"Generates one output. Entry K is the K-th model element of the file in\n"
-	"document order, counting from 1; every attribute of it is honoured.\n"
-	"\n"
-	"Options:\n"
-	"  -o FILE.png        write the image\n"
-	"  --json FILE        write the JSON grid (legend + grid of indices)\n"
-	"  --txt FILE         write the reference text grid (tiled models)\n"
-	"  --seed S           seed (default: the spec's, else a random one, printed)\n"
-	"  --size WxH         output size in cells (or N for N x N)\n"
-	"  --attempts A       attempts before giving up (default: the spec's, 10)\n"
-	"  --limit L          stop after L observations and render the partial state\n"
-	"  --retry same|next  seed of each retry: the same seed (the reference\n"
-	"                     program's behaviour; default with --xml) or seed+k\n"
-	"                     for attempt k (default with a JSON spec)\n"
-	"  -q, --quiet        no summary line\n"
-	"FILE may be - for stdout. At least one of -o, --json, --txt is needed.\n";
+    "usage: wfc run SPEC.json [options]\n"
+    "       wfc run --xml samples.xml --entry K [options]\n"
+    "\n"
+    "Generates one output. Entry K is the K-th model element of the file in\n"
+    "document order, counting from 1; every attribute of it is honoured.\n"
+    "\n"
+    "Options:\n"
+    "  -o FILE.png        write the image\n"
+    "  --json FILE        write the JSON grid (legend + grid of indices)\n"
+    "  --txt FILE         write the reference text grid (tiled models)\n"
+    "  --seed S           seed (default: the spec's, else a random one, printed)\n"
+    "  --size WxH         output size in cells (or N for N x N)\n"
+    "  --attempts A       attempts before giving up (default: the spec's, 10)\n"
+    "  --limit L          stop after L observations and render the partial state\n"
+    "  --retry same|next  seed of each retry: the same seed (the reference\n"
+    "                     program's behaviour; default with --xml) or seed+k\n"
+    "                     for attempt k (default with a JSON spec)\n"
+    "  -q, --quiet        no summary line\n"
+    "FILE may be - for stdout. At least one of -o, --json, --txt is needed.\n";
 
 typedef struct {
 	const char *xml, *json, *png_out, *json_out, *txt_out;
@@ -63,8 +63,7 @@ static int parse_args(int argc, char **argv, run_args *a)
 		} else if (!strcmp(o, "--xml")) {
 			a->xml = v;
 		} else if (!strcmp(o, "--entry")) {
-			if (!cli_parse_int(v, 1, 1000000, &a->entry))
-				goto bad;
+			if (!cli_parse_int(v, 1, 1000000, &a->entry)) goto bad;
 		} else if (!strcmp(o, "-o") || !strcmp(o, "--output")) {
 			a->png_out = v;
 		} else if (!strcmp(o, "--json")) {
@@ -72,32 +71,26 @@ static int parse_args(int argc, char **argv, run_args *a)
 		} else if (!strcmp(o, "--txt")) {
 			a->txt_out = v;
 		} else if (!strcmp(o, "--seed")) {
-			if (!cli_parse_int(v, INT32_MIN, INT32_MAX, &a->seed))
-				goto bad;
+			if (!cli_parse_int(v, INT32_MIN, INT32_MAX, &a->seed)) goto bad;
 			a->has_seed = true;
 		} else if (!strcmp(o, "--size")) {
-			if (!cli_parse_size(v, &a->width, &a->height))
-				goto bad;
+			if (!cli_parse_size(v, &a->width, &a->height)) goto bad;
 			a->has_size = true;
 		} else if (!strcmp(o, "--attempts")) {
-			if (!cli_parse_int(v, 1, API_MAX_ATTEMPTS, &a->attempts))
-				goto bad;
+			if (!cli_parse_int(v, 1, API_MAX_ATTEMPTS, &a->attempts)) goto bad;
 			a->has_attempts = true;
 		} else if (!strcmp(o, "--limit")) {
-			if (!cli_parse_int(v, -1, INT32_MAX, &a->limit))
-				goto bad;
+			if (!cli_parse_int(v, -1, INT32_MAX, &a->limit)) goto bad;
 			a->has_limit = true;
 		} else if (!strcmp(o, "--retry")) {
-			if (strcmp(v, "same") && strcmp(v, "next"))
-				goto bad;
+			if (strcmp(v, "same") && strcmp(v, "next")) goto bad;
 			a->retry_set = true;
 			a->vary_seed = !strcmp(v, "next");
 		} else {
 			fprintf(stderr, "wfc run: unknown option '%s' (see wfc run --help)\n", o);
 			return CLI_BAD_INPUT;
 		}
-		if (takes)
-			i++;
+		if (takes) i++;
 		continue;
 	bad:
 		fprintf(stderr, "wfc run: invalid value '%s' for %s\n", v, o);
@@ -115,13 +108,12 @@ static int parse_args(int argc, char **argv, run_args *a)
 		fprintf(stderr, "wfc run: nothing to write: give -o FILE.png, --json or --txt\n");
 		return CLI_BAD_INPUT;
 	}
-	if (!a->retry_set)
-		a->vary_seed = a->json != NULL;
+	if (!a->retry_set) a->vary_seed = a->json != NULL;
 	return 0;
 }
 
 static int write_outputs(const run_args *a, const api_spec *spec, const wfc_model *m,
-			 const wfc_state *s)
+                         const wfc_state *s)
 {
 	api_error err = {0};
 	int rc = API_OK;
@@ -130,7 +122,8 @@ static int write_outputs(const run_args *a, const api_spec *spec, const wfc_mode
 		wfc_render_size(m, &w, &h);
 		uint32_t *px = malloc((size_t)w * h * sizeof *px);
 		if (!px)
-			return cli_report("render", API_ERR_NOMEM, &(api_error){"out of memory", ""});
+			return cli_report("render", API_ERR_NOMEM,
+			                  &(api_error){"out of memory", ""});
 		wfc_render(s, px);
 		if (!strcmp(a->png_out, "-")) {
 			unsigned char *png = NULL;
@@ -143,25 +136,23 @@ static int write_outputs(const run_args *a, const api_spec *spec, const wfc_mode
 			rc = api_png_write_file(a->png_out, px, w, h, &err);
 		}
 		free(px);
-		if (rc != API_OK)
-			return cli_report(a->png_out, rc, &err);
+		if (rc != API_OK) return cli_report(a->png_out, rc, &err);
 	}
 	const char *paths[2] = {a->json_out, a->txt_out};
 	for (int k = 0; k < 2; k++) {
-		if (!paths[k])
-			continue;
+		if (!paths[k]) continue;
 		if (!wfc_state_complete(s)) {
-			fprintf(stderr, "wfc run: %s: the run stopped at its limit; grids exist only for complete runs\n",
-				paths[k]);
+			fprintf(stderr,
+			        "wfc run: %s: the run stopped at its limit; grids exist only for "
+			        "complete runs\n",
+			        paths[k]);
 			return CLI_BAD_INPUT;
 		}
 		char *text = k == 0 ? api_grid_json(s, m, &err) : api_grid_text(s, m, &err);
-		if (!text)
-			return cli_report(paths[k], API_ERR_INPUT, &err);
+		if (!text) return cli_report(paths[k], API_ERR_INPUT, &err);
 		rc = cli_write_text(paths[k], text, &err);
 		free(text);
-		if (rc != API_OK)
-			return cli_report(paths[k], rc, &err);
+		if (rc != API_OK) return cli_report(paths[k], rc, &err);
 	}
 	(void)spec;
 	return CLI_DONE;
@@ -171,24 +162,22 @@ int cli_run(int argc, char **argv)
 {
 	run_args a;
 	int rc = parse_args(argc, argv, &a);
-	if (rc)
-		return rc < 0 ? CLI_DONE : rc;
+	if (rc) return rc < 0 ? CLI_DONE : rc;
 	api_spec spec;
 	api_error err = {0};
 	rc = cli_load_spec(a.xml, (int)a.entry, a.json, &spec, &err);
 	if (rc != API_OK)
-		return cli_report(a.xml ? a.xml : a.json, rc == API_ERR_NOMEM ? rc : API_ERR_INPUT, &err);
+		return cli_report(a.xml ? a.xml : a.json, rc == API_ERR_NOMEM ? rc : API_ERR_INPUT,
+		                  &err);
 	if (a.has_size) {
 		spec.width = a.width;
 		spec.height = a.height;
 	}
-	if (a.has_attempts)
-		spec.attempts = (int)a.attempts;
-	if (a.has_limit)
-		spec.limit = (int)a.limit;
-	int32_t seed = a.has_seed ? (int32_t)a.seed
-		       : spec.has_seed ? spec.seed
-				       : (int32_t)((unsigned)time(NULL) * 2654435761u % 10000u);
+	if (a.has_attempts) spec.attempts = (int)a.attempts;
+	if (a.has_limit) spec.limit = (int)a.limit;
+	int32_t seed = a.has_seed      ? (int32_t)a.seed
+	               : spec.has_seed ? spec.seed
+	                               : (int32_t)((unsigned)time(NULL) * 2654435761u % 10000u);
 	wfc_model *m = NULL;
 	wfc_state *s = NULL;
 	wfc_error werr;
@@ -211,12 +200,13 @@ int cli_run(int argc, char **argv)
 		rc = write_outputs(&a, &spec, m, s);
 		if (rc == CLI_DONE && !a.quiet)
 			fprintf(a.png_out && !strcmp(a.png_out, "-") ? stderr : stdout,
-				"%s: DONE seed %d, %d attempt%s, %.1f ms%s\n", spec.name ? spec.name : "spec",
-				(int)seed, used, used == 1 ? "" : "s", ms,
-				wfc_state_complete(s) ? "" : " (partial: limit reached)");
+			        "%s: DONE seed %d, %d attempt%s, %.1f ms%s\n",
+			        spec.name ? spec.name : "spec", (int)seed, used,
+			        used == 1 ? "" : "s", ms,
+			        wfc_state_complete(s) ? "" : " (partial: limit reached)");
 	} else {
 		fprintf(stderr, "%s: CONTRADICTION seed %d, %d attempt%s, %.1f ms\n",
-			spec.name ? spec.name : "spec", (int)seed, used, used == 1 ? "" : "s", ms);
+		        spec.name ? spec.name : "spec", (int)seed, used, used == 1 ? "" : "s", ms);
 		rc = CLI_CONTRADICTION;
 	}
 	wfc_state_destroy(s);

@@ -5,17 +5,17 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: wfc <command> [options]\n"
-	"\n"
-	"Commands:\n"
-	"  run      generate one output from a JSON spec or a samples.xml entry\n"
-	"  corpus   run every entry of a samples.xml, like the reference program\n"
-	"  convert  print a samples.xml entry as a self-contained JSON spec\n"
-	"  demo     generate a demo level with the built-in sample\n"
-	"\n"
-	"`wfc <command> --help` describes each command.\n"
-	"Exit codes: 0 done, 1 contradiction after all attempts, 2 bad input,\n"
-	"3 I/O or memory failure.\n";
+    "usage: wfc <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  run      generate one output from a JSON spec or a samples.xml entry\n"
+    "  corpus   run every entry of a samples.xml, like the reference program\n"
+    "  convert  print a samples.xml entry as a self-contained JSON spec\n"
+    "  demo     generate a demo level with the built-in sample\n"
+    "\n"
+    "`wfc <command> --help` describes each command.\n"
+    "Exit codes: 0 done, 1 contradiction after all attempts, 2 bad input,\n"
+    "3 I/O or memory failure.\n";
 
 int main(int argc, char **argv)
 {
@@ -28,14 +28,10 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return CLI_DONE;
 	}
-	if (!strcmp(cmd, "run"))
-		return cli_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "corpus"))
-		return cli_corpus(argc - 1, argv + 1);
-	if (!strcmp(cmd, "convert"))
-		return cli_convert(argc - 1, argv + 1);
-	if (!strcmp(cmd, "demo"))
-		return cli_demo(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run")) return cli_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "corpus")) return cli_corpus(argc - 1, argv + 1);
+	if (!strcmp(cmd, "convert")) return cli_convert(argc - 1, argv + 1);
+	if (!strcmp(cmd, "demo")) return cli_demo(argc - 1, argv + 1);
 	fprintf(stderr, "wfc: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_BAD_INPUT;
 }

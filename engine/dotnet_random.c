@@ -21,15 +21,13 @@ void wfc_dotnet_random_init(wfc_dotnet_random *r, int32_t seed)
 		int ii = (21 * i) % 55;
 		r->slots[ii] = mk;
 		mk = wrap_sub(mj, mk);
-		if (mk < 0)
-			mk = wrap_sub(mk, -MBIG);
+		if (mk < 0) mk = wrap_sub(mk, -MBIG);
 		mj = r->slots[ii];
 	}
 	for (int k = 1; k < 5; k++) {
 		for (int i = 1; i < 56; i++) {
 			r->slots[i] = wrap_sub(r->slots[i], r->slots[1 + (i + 30) % 55]);
-			if (r->slots[i] < 0)
-				r->slots[i] += MBIG;
+			if (r->slots[i] < 0) r->slots[i] += MBIG;
 		}
 	}
 	r->inext = 0;
@@ -41,10 +39,8 @@ double wfc_dotnet_random_double(wfc_dotnet_random *r)
 	int a = r->inext + 1 >= 56 ? 1 : r->inext + 1;
 	int b = r->inextp + 1 >= 56 ? 1 : r->inextp + 1;
 	int32_t v = wrap_sub(r->slots[a], r->slots[b]);
-	if (v == MBIG)
-		v--;
-	if (v < 0)
-		v += MBIG;
+	if (v == MBIG) v--;
+	if (v < 0) v += MBIG;
 	r->slots[a] = v;
 	r->inext = a;
 	r->inextp = b;

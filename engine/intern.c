@@ -42,14 +42,11 @@ int32_t wfc_intern_add(wfc_intern *t, const unsigned char *key)
 	size_t at = (size_t)hash_bytes(key, t->key_len) & mask;
 	for (;;) {
 		int32_t id = t->slots[at];
-		if (id < 0)
-			break;
-		if (memcmp(t->keys + (size_t)id * t->key_len, key, t->key_len) == 0)
-			return id;
+		if (id < 0) break;
+		if (memcmp(t->keys + (size_t)id * t->key_len, key, t->key_len) == 0) return id;
 		at = (at + 1) & mask;
 	}
-	if (t->count >= t->max_count)
-		return -1;
+	if (t->count >= t->max_count) return -1;
 	int32_t id = t->count++;
 	memcpy(t->keys + (size_t)id * t->key_len, key, t->key_len);
 	t->slots[at] = id;

@@ -15,9 +15,9 @@
 typedef struct {
 	size_t key_len;
 	int count, max_count;
-	size_t capacity;       /* slots, a power of two > 2 * max_count */
-	int32_t *slots;        /* id or -1 */
-	unsigned char *keys;   /* count * key_len */
+	size_t capacity;     /* slots, a power of two > 2 * max_count */
+	int32_t *slots;      /* id or -1 */
+	unsigned char *keys; /* count * key_len */
 } wfc_intern;
 
 /* max_count bounds the ids ever handed out. Returns 0 on success. */

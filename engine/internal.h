@@ -52,8 +52,8 @@ struct wfc_model {
 struct wfc_state {
 	const wfc_model *m;
 	int cells;
-	int words;      /* 64-bit words per cell in the wave */
-	uint64_t *wave; /* cells * words */
+	int words;           /* 64-bit words per cell in the wave */
+	uint64_t *wave;      /* cells * words */
 	int32_t *compatible; /* cells * T * 4: [cell][t][d] */
 	int32_t *sums_of_ones;
 	double *sums_w, *sums_wlogw, *entropies;
@@ -62,14 +62,14 @@ struct wfc_state {
 	size_t stack_size;
 	double *distribution; /* T */
 	int scan_pointer;
-	int decided;       /* cells with exactly one pattern left */
+	int decided;        /* cells with exactly one pattern left */
 	bool contradiction; /* a node lost its last pattern */
 	bool complete;
 };
 
 /* Fills err (may be NULL) and returns st. */
 wfc_status wfc_fail(wfc_error *err, wfc_status st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Common tail of both constructors: weights -> entropy constants; checks
  * the output size. The model must have kind, T, N, MX, MY, periodic set. */
@@ -78,7 +78,7 @@ wfc_status wfc_model_finish(wfc_model *m, wfc_error *err);
  * where bit (t1, t2) at rows[t1 * row_words + t2 / 64] means allowed;
  * transposed reads column t1 instead. */
 wfc_status wfc_propagator_from_bits(wfc_model *m, int d, const uint64_t *bits, size_t row_words,
-				    bool transposed, wfc_error *err);
+                                    bool transposed, wfc_error *err);
 /* rotate (90° CCW as displayed) and mirror a square block of n x n items. */
 void wfc_rotate_u8(const uint8_t *in, uint8_t *out, int n);
 void wfc_mirror_u8(const uint8_t *in, uint8_t *out, int n);

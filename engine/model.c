@@ -37,8 +37,7 @@ const char *wfc_status_name(wfc_status st)
 wfc_status wfc_model_finish(wfc_model *m, wfc_error *err)
 {
 	m->wlogw = malloc((size_t)m->T * sizeof *m->wlogw);
-	if (!m->wlogw)
-		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+	if (!m->wlogw) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 	/* Sums in pattern order, as the reference, so entropies match bit for bit. */
 	m->sum_w = 0;
 	m->sum_wlogw = 0;
@@ -52,24 +51,21 @@ wfc_status wfc_model_finish(wfc_model *m, wfc_error *err)
 }
 
 wfc_status wfc_propagator_from_bits(wfc_model *m, int d, const uint64_t *bits, size_t row_words,
-				    bool transposed, wfc_error *err)
+                                    bool transposed, wfc_error *err)
 {
 	int T = m->T;
 	size_t total = 0;
 	m->prop_start[d] = malloc(((size_t)T + 1) * sizeof(int32_t));
-	if (!m->prop_start[d])
-		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+	if (!m->prop_start[d]) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 	for (int pass = 0; pass < 2; pass++) {
 		total = 0;
 		for (int t1 = 0; t1 < T; t1++) {
-			if (pass == 0)
-				m->prop_start[d][t1] = (int32_t)total;
+			if (pass == 0) m->prop_start[d][t1] = (int32_t)total;
 			for (int t2 = 0; t2 < T; t2++) {
 				size_t r = transposed ? (size_t)t2 : (size_t)t1;
 				size_t c = transposed ? (size_t)t1 : (size_t)t2;
 				if (bits[r * row_words + c / 64] >> (c % 64) & 1) {
-					if (pass == 1)
-						m->prop_list[d][total] = t2;
+					if (pass == 1) m->prop_list[d][total] = t2;
 					total++;
 				}
 			}
@@ -77,8 +73,7 @@ wfc_status wfc_propagator_from_bits(wfc_model *m, int d, const uint64_t *bits, s
 		if (pass == 0) {
 			m->prop_start[d][T] = (int32_t)total;
 			m->prop_list[d] = malloc((total ? total : 1) * sizeof(int32_t));
-			if (!m->prop_list[d])
-				return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+			if (!m->prop_list[d]) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 		}
 	}
 	return WFC_OK;
@@ -115,8 +110,7 @@ void wfc_mirror_u32(const uint32_t *in, uint32_t *out, int n)
 
 void wfc_model_destroy(wfc_model *m)
 {
-	if (!m)
-		return;
+	if (!m) return;
 	free(m->weights);
 	free(m->wlogw);
 	for (int d = 0; d < 4; d++) {
@@ -182,31 +176,27 @@ double wfc_model_weight(const wfc_model *m, int t)
 
 int wfc_model_propagator_size(const wfc_model *m, int d, int t)
 {
-	if (d < 0 || d > 3 || t < 0 || t >= m->T)
-		return 0;
+	if (d < 0 || d > 3 || t < 0 || t >= m->T) return 0;
 	return m->prop_start[d][t + 1] - m->prop_start[d][t];
 }
 
 const int32_t *wfc_model_propagator(const wfc_model *m, int d, int t, int *len)
 {
-	if (d < 0 || d > 3 || t < 0 || t >= m->T)
-		return NULL;
+	if (d < 0 || d > 3 || t < 0 || t >= m->T) return NULL;
 	*len = m->prop_start[d][t + 1] - m->prop_start[d][t];
 	return m->prop_list[d] + m->prop_start[d][t];
 }
 
 const uint32_t *wfc_model_variant_pixels(const wfc_model *m, int t, int *tile_size)
 {
-	if (m->kind != WFC_MODEL_TILED || t < 0 || t >= m->T)
-		return NULL;
+	if (m->kind != WFC_MODEL_TILED || t < 0 || t >= m->T) return NULL;
 	*tile_size = m->tile_size;
 	return m->tile_pixels + (size_t)t * m->tile_size * m->tile_size;
 }
 
 const uint8_t *wfc_model_pattern(const wfc_model *m, int t, int *N)
 {
-	if (m->kind != WFC_MODEL_OVERLAPPING || t < 0 || t >= m->T)
-		return NULL;
+	if (m->kind != WFC_MODEL_OVERLAPPING || t < 0 || t >= m->T) return NULL;
 	*N = m->N;
 	return m->patterns + (size_t)t * m->N * m->N;
 }

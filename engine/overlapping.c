@@ -14,30 +14,31 @@ static wfc_status check_spec(const wfc_overlapping_spec *s, wfc_error *err)
 	if (!s->sample || s->sample_width <= 0 || s->sample_height <= 0)
 		return wfc_fail(err, WFC_ERR_INPUT, "the sample image is empty");
 	if (s->sample_width > WFC_MAX_SAMPLE_SIDE || s->sample_height > WFC_MAX_SAMPLE_SIDE)
-		return wfc_fail(err, WFC_ERR_INPUT, "the sample is %dx%d; at most %dx%d is accepted",
-				s->sample_width, s->sample_height, WFC_MAX_SAMPLE_SIDE,
-				WFC_MAX_SAMPLE_SIDE);
+		return wfc_fail(err, WFC_ERR_INPUT,
+		                "the sample is %dx%d; at most %dx%d is accepted", s->sample_width,
+		                s->sample_height, WFC_MAX_SAMPLE_SIDE, WFC_MAX_SAMPLE_SIDE);
 	if (s->N < 1 || s->N > WFC_MAX_N)
 		return wfc_fail(err, WFC_ERR_INPUT, "N is %d; it must be between 1 and %d", s->N,
-				WFC_MAX_N);
+		                WFC_MAX_N);
 	if (!s->periodic_input && (s->N > s->sample_width || s->N > s->sample_height))
-		return wfc_fail(err, WFC_ERR_INPUT,
-				"N is %d but the sample is only %dx%d; use a smaller N or periodicInput",
-				s->N, s->sample_width, s->sample_height);
+		return wfc_fail(
+		    err, WFC_ERR_INPUT,
+		    "N is %d but the sample is only %dx%d; use a smaller N or periodicInput", s->N,
+		    s->sample_width, s->sample_height);
 	if (s->symmetry < 1 || s->symmetry > 8)
 		return wfc_fail(err, WFC_ERR_INPUT, "symmetry is %d; it must be between 1 and 8",
-				s->symmetry);
+		                s->symmetry);
 	if (s->width < 1 || s->height < 1 || s->width > WFC_MAX_SIDE || s->height > WFC_MAX_SIDE)
 		return wfc_fail(err, WFC_ERR_INPUT,
-				"output size %dx%d is out of range: each side must be 1..%d", s->width,
-				s->height, WFC_MAX_SIDE);
+		                "output size %dx%d is out of range: each side must be 1..%d",
+		                s->width, s->height, WFC_MAX_SIDE);
 	if ((long long)s->width * s->height > WFC_MAX_CELLS)
 		return wfc_fail(err, WFC_ERR_INPUT, "output %dx%d has more than %d cells", s->width,
-				s->height, WFC_MAX_CELLS);
+		                s->height, WFC_MAX_CELLS);
 	if (!s->periodic && (s->width < s->N || s->height < s->N))
 		return wfc_fail(err, WFC_ERR_INPUT,
-				"a non-periodic output must be at least N x N (%dx%d) but is %dx%d", s->N,
-				s->N, s->width, s->height);
+		                "a non-periodic output must be at least N x N (%dx%d) but is %dx%d",
+		                s->N, s->N, s->width, s->height);
 	if ((unsigned)s->heuristic > WFC_HEURISTIC_SCANLINE)
 		return wfc_fail(err, WFC_ERR_INPUT, "unknown heuristic %d", (int)s->heuristic);
 	return WFC_OK;
@@ -45,7 +46,7 @@ static wfc_status check_spec(const wfc_overlapping_spec *s, wfc_error *err)
 
 /* Sample pixels -> colour indices, colours in first raster appearance. */
 static wfc_status index_colors(wfc_model *m, const wfc_overlapping_spec *s, uint8_t *sample,
-			       wfc_error *err)
+                               wfc_error *err)
 {
 	wfc_intern colors;
 	if (wfc_intern_init(&colors, sizeof(uint32_t), WFC_MAX_COLORS))
@@ -56,7 +57,8 @@ static wfc_status index_colors(wfc_model *m, const wfc_overlapping_spec *s, uint
 		if (id < 0) {
 			wfc_intern_free(&colors);
 			return wfc_fail(err, WFC_ERR_INPUT,
-					"the sample has more than %d distinct colours", WFC_MAX_COLORS);
+			                "the sample has more than %d distinct colours",
+			                WFC_MAX_COLORS);
 		}
 		sample[i] = (uint8_t)id;
 	}
@@ -75,7 +77,7 @@ static wfc_status index_colors(wfc_model *m, const wfc_overlapping_spec *s, uint
 /* Every position's block and its first `symmetry` dihedral variants, in the
  * reference's order v0..v7; weights count occurrences. */
 static wfc_status extract_patterns(wfc_model *m, const wfc_overlapping_spec *s,
-				   const uint8_t *sample, wfc_error *err)
+                                   const uint8_t *sample, wfc_error *err)
 {
 	int N = s->N, SX = s->sample_width, SY = s->sample_height;
 	int NN = N * N;
@@ -93,7 +95,8 @@ static wfc_status extract_patterns(wfc_model *m, const wfc_overlapping_spec *s,
 		for (int x = 0; x < xmax; x++) {
 			for (int dy = 0; dy < N; dy++)
 				for (int dx = 0; dx < N; dx++)
-					v[0][dx + dy * N] = sample[(x + dx) % SX + (y + dy) % SY * SX];
+					v[0][dx + dy * N] =
+					    sample[(x + dx) % SX + (y + dy) % SY * SX];
 			wfc_mirror_u8(v[0], v[1], N);
 			wfc_rotate_u8(v[0], v[2], N);
 			wfc_mirror_u8(v[2], v[3], N);
@@ -104,16 +107,16 @@ static wfc_status extract_patterns(wfc_model *m, const wfc_overlapping_spec *s,
 			for (int k = 0; k < s->symmetry; k++) {
 				int32_t id = wfc_intern_add(&pats, v[k]);
 				if (id < 0) {
-					st = wfc_fail(err, WFC_ERR_INPUT,
-						      "the sample yields more than %d patterns; use a "
-						      "smaller N or symmetry",
-						      WFC_MAX_PATTERNS);
+					st = wfc_fail(
+					    err, WFC_ERR_INPUT,
+					    "the sample yields more than %d patterns; use a "
+					    "smaller N or symmetry",
+					    WFC_MAX_PATTERNS);
 					break;
 				}
 				weights[id] += 1.0;
 			}
-			if (st != WFC_OK)
-				break;
+			if (st != WFC_OK) break;
 		}
 	}
 	if (st == WFC_OK) {
@@ -214,8 +217,7 @@ static wfc_status build_propagator(wfc_model *m, wfc_error *err)
 				break;
 			}
 		}
-		if (st != WFC_OK)
-			break;
+		if (st != WFC_OK) break;
 		m->prop_start[d][T] = (int32_t)total;
 		m->prop_list[d] = malloc((total ? total : 1) * sizeof(int32_t));
 		if (!m->prop_list[d]) {
@@ -235,12 +237,11 @@ static wfc_status build_propagator(wfc_model *m, wfc_error *err)
 }
 
 wfc_status wfc_model_create_overlapping(const wfc_overlapping_spec *spec, wfc_model **out,
-					wfc_error *err)
+                                        wfc_error *err)
 {
 	*out = NULL;
 	wfc_status st = check_spec(spec, err);
-	if (st != WFC_OK)
-		return st;
+	if (st != WFC_OK) return st;
 	wfc_model *m = calloc(1, sizeof *m);
 	uint8_t *sample = malloc((size_t)spec->sample_width * spec->sample_height);
 	if (!m || !sample) {
@@ -257,13 +258,10 @@ wfc_status wfc_model_create_overlapping(const wfc_overlapping_spec *spec, wfc_mo
 	m->heuristic = spec->heuristic;
 	m->tile_size = 1;
 	st = index_colors(m, spec, sample, err);
-	if (st == WFC_OK)
-		st = extract_patterns(m, spec, sample, err);
+	if (st == WFC_OK) st = extract_patterns(m, spec, sample, err);
 	free(sample);
-	if (st == WFC_OK)
-		st = build_propagator(m, err);
-	if (st == WFC_OK)
-		st = wfc_model_finish(m, err);
+	if (st == WFC_OK) st = build_propagator(m, err);
+	if (st == WFC_OK) st = wfc_model_finish(m, err);
 	if (st != WFC_OK) {
 		wfc_model_destroy(m);
 		return st;

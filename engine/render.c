@@ -40,18 +40,17 @@ static void render_overlapping(const wfc_state *s, uint32_t *out)
 		for (int dy = 0; dy < N; dy++) {
 			for (int dx = 0; dx < N; dx++) {
 				int sx = x - dx, sy = y - dy;
-				if (sx < 0)
-					sx += MX;
-				if (sy < 0)
-					sy += MY;
-				if (!m->periodic && (sx + N > MX || sy + N > MY || sx < 0 || sy < 0))
+				if (sx < 0) sx += MX;
+				if (sy < 0) sy += MY;
+				if (!m->periodic &&
+				    (sx + N > MX || sy + N > MY || sx < 0 || sy < 0))
 					continue;
 				int node = sx + sy * MX;
 				for (int t = 0; t < m->T; t++) {
-					if (!alive(s, node, t))
-						continue;
+					if (!alive(s, node, t)) continue;
 					contributors++;
-					uint32_t c = m->colors[m->patterns[(size_t)t * N * N + dx + dy * N]];
+					uint32_t c =
+					    m->colors[m->patterns[(size_t)t * N * N + dx + dy * N]];
 					r += (c >> 16) & 0xff;
 					g += (c >> 8) & 0xff;
 					b += c & 0xff;
@@ -59,10 +58,9 @@ static void render_overlapping(const wfc_state *s, uint32_t *out)
 			}
 		}
 		/* A contradictory state can leave a pixel with no contributor. */
-		if (contributors == 0)
-			contributors = 1;
+		if (contributors == 0) contributors = 1;
 		out[i] = 0xff000000u | (uint32_t)(r / contributors) << 16 |
-			 (uint32_t)(g / contributors) << 8 | (uint32_t)(b / contributors);
+		         (uint32_t)(g / contributors) << 8 | (uint32_t)(b / contributors);
 	}
 }
 
@@ -77,7 +75,8 @@ static void render_tiled(const wfc_state *s, uint32_t *out)
 		if (s->complete) {
 			const uint32_t *tile = m->tile_pixels + (size_t)s->observed[i] * area;
 			for (int yt = 0; yt < ts; yt++)
-				memcpy(dst + yt * stride, tile + (size_t)yt * ts, (size_t)ts * sizeof *dst);
+				memcpy(dst + yt * stride, tile + (size_t)yt * ts,
+				       (size_t)ts * sizeof *dst);
 			continue;
 		}
 		if (m->black_background && s->sums_of_ones[i] == m->T) {
@@ -91,9 +90,9 @@ static void render_tiled(const wfc_state *s, uint32_t *out)
 			for (int xt = 0; xt < ts; xt++) {
 				double r = 0, g = 0, b = 0;
 				for (int t = 0; t < m->T; t++) {
-					if (!alive(s, i, t))
-						continue;
-					uint32_t c = m->tile_pixels[(size_t)t * area + xt + (size_t)yt * ts];
+					if (!alive(s, i, t)) continue;
+					uint32_t c =
+					    m->tile_pixels[(size_t)t * area + xt + (size_t)yt * ts];
 					r += ((c >> 16) & 0xff) * m->weights[t] * normalization;
 					g += ((c >> 8) & 0xff) * m->weights[t] * normalization;
 					b += (c & 0xff) * m->weights[t] * normalization;
@@ -119,8 +118,7 @@ void wfc_render(const wfc_state *s, uint32_t *out)
 bool wfc_state_grid(const wfc_state *s, int32_t *out)
 {
 	const wfc_model *m = s->m;
-	if (!s->complete)
-		return false;
+	if (!s->complete) return false;
 	if (m->kind == WFC_MODEL_TILED) {
 		memcpy(out, s->observed, (size_t)s->cells * sizeof *out);
 		return true;

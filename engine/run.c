@@ -34,12 +34,12 @@ wfc_status wfc_state_create(const wfc_model *m, wfc_state **out, wfc_error *err)
 	bytes = add(bytes, mul(cells, mul(T, 2 * sizeof(int32_t))));
 	bytes = add(bytes, mul(cells, 2 * sizeof(int32_t) + 3 * sizeof(double)));
 	if (bytes > WFC_MAX_STATE_BYTES)
-		return wfc_fail(err, WFC_ERR_NOMEM,
-				"a %dx%d run with %d patterns needs %zu MiB, over the %llu MiB limit",
-				m->MX, m->MY, m->T, bytes >> 20, WFC_MAX_STATE_BYTES >> 20);
+		return wfc_fail(
+		    err, WFC_ERR_NOMEM,
+		    "a %dx%d run with %d patterns needs %zu MiB, over the %llu MiB limit", m->MX,
+		    m->MY, m->T, bytes >> 20, WFC_MAX_STATE_BYTES >> 20);
 	wfc_state *s = calloc(1, sizeof *s);
-	if (!s)
-		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+	if (!s) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 	s->m = m;
 	s->cells = (int)cells;
 	s->words = (int)words;
@@ -65,8 +65,7 @@ wfc_status wfc_state_create(const wfc_model *m, wfc_state **out, wfc_error *err)
 
 void wfc_state_destroy(wfc_state *s)
 {
-	if (!s)
-		return;
+	if (!s) return;
 	free(s->wave);
 	free(s->compatible);
 	free(s->sums_of_ones);
@@ -136,12 +135,10 @@ static bool propagate(wfc_state *s)
 			int32_t *compat = s->compatible + (size_t)i2 * T * 4 + d;
 			for (; p < end; p++) {
 				int t2 = *p;
-				if (--compat[(size_t)t2 * 4] == 0)
-					ban(s, i2, t2);
+				if (--compat[(size_t)t2 * 4] == 0) ban(s, i2, t2);
 			}
 		}
-		if (s->contradiction)
-			return false;
+		if (s->contradiction) return false;
 	}
 	return true;
 }
@@ -156,13 +153,12 @@ static bool clear(wfc_state *s)
 		uint64_t *w = s->wave + (size_t)i * words;
 		for (size_t k = 0; k < words; k++)
 			w[k] = ~0ull;
-		if (T % 64)
-			w[words - 1] = (1ull << (T % 64)) - 1;
+		if (T % 64) w[words - 1] = (1ull << (T % 64)) - 1;
 		int32_t *comp = s->compatible + (size_t)i * T * 4;
 		for (int t = 0; t < T; t++)
 			for (int d = 0; d < 4; d++)
 				comp[t * 4 + d] = m->prop_start[wfc_opposite[d]][t + 1] -
-						  m->prop_start[wfc_opposite[d]][t];
+				                  m->prop_start[wfc_opposite[d]][t];
 		s->sums_of_ones[i] = T;
 		s->sums_w[i] = m->sum_w;
 		s->sums_wlogw[i] = m->sum_wlogw;
@@ -179,14 +175,14 @@ static bool clear(wfc_state *s)
 	 * never be used there. A no-op for every corpus entry. */
 	for (int y = 0; y < MY; y++) {
 		for (int x = 0; x < MX; x++) {
-			if (!wfc_is_node(m, x, y))
-				continue;
+			if (!wfc_is_node(m, x, y)) continue;
 			bool has[4] = {m->periodic || x > 0, m->periodic || y < MY - N,
-				       m->periodic || x < MX - N, m->periodic || y > 0};
+			               m->periodic || x < MX - N, m->periodic || y > 0};
 			int i = x + y * MX;
 			for (int t = 0; t < T; t++)
 				for (int d = 0; d < 4; d++)
-					if (has[d] && m->prop_start[d][t] == m->prop_start[d][t + 1]) {
+					if (has[d] &&
+					    m->prop_start[d][t] == m->prop_start[d][t + 1]) {
 						ban(s, i, t);
 						break;
 					}
@@ -196,17 +192,14 @@ static bool clear(wfc_state *s)
 		for (int x = 0; x < MX; x++) {
 			int bottom = x + (MY - 1) * MX;
 			for (int t = 0; t < T - 1; t++)
-				if (alive(s, bottom, t))
-					ban(s, bottom, t);
+				if (alive(s, bottom, t)) ban(s, bottom, t);
 			for (int y = 0; y < MY - 1; y++)
-				if (alive(s, x + y * MX, T - 1))
-					ban(s, x + y * MX, T - 1);
+				if (alive(s, x + y * MX, T - 1)) ban(s, x + y * MX, T - 1);
 		}
 	}
 	/* Unlike the reference, a failing initial propagation is a contradiction
 	 * (the reference would carry on with empty cells). */
-	if (s->stack_size > 0 || s->contradiction)
-		return propagate(s) && !s->contradiction;
+	if (s->stack_size > 0 || s->contradiction) return propagate(s) && !s->contradiction;
 	return true;
 }
 
@@ -219,8 +212,7 @@ static int next_node(wfc_state *s, wfc_dotnet_random *rng)
 	int ymax = m->periodic ? MY : MY - m->N + 1;
 	if (m->heuristic == WFC_HEURISTIC_SCANLINE) {
 		for (int i = s->scan_pointer; i < s->cells; i++) {
-			if (i % MX >= xmax || i / MX >= ymax)
-				continue;
+			if (i % MX >= xmax || i / MX >= ymax) continue;
 			if (s->sums_of_ones[i] > 1) {
 				s->scan_pointer = i + 1;
 				return i;
@@ -274,8 +266,7 @@ static void observe(wfc_state *s, int node, wfc_dotnet_random *rng)
 		for (r = 0; r < T && !alive(s, node, r); r++)
 			;
 	for (int t = 0; t < T; t++)
-		if (t != r && alive(s, node, t))
-			ban(s, node, t);
+		if (t != r && alive(s, node, t)) ban(s, node, t);
 }
 
 static bool canceled(const wfc_observer *obs)
@@ -286,14 +277,12 @@ static bool canceled(const wfc_observer *obs)
 wfc_status wfc_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *obs)
 {
 	const wfc_model *m = s->m;
-	if (!clear(s))
-		return WFC_CONTRADICTION;
+	if (!clear(s)) return WFC_CONTRADICTION;
 	wfc_dotnet_random rng;
 	wfc_dotnet_random_init(&rng, seed);
 	int every = obs && obs->progress_every > 0 ? obs->progress_every : 1;
 	for (int l = 0; l < limit || limit < 0; l++) {
-		if (canceled(obs))
-			return WFC_CANCELED;
+		if (canceled(obs)) return WFC_CANCELED;
 		int node = next_node(s, &rng);
 		if (node < 0) {
 			for (int i = 0; i < s->cells; i++)
@@ -303,13 +292,11 @@ wfc_status wfc_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *ob
 						break;
 					}
 			s->complete = true;
-			if (obs && obs->progress)
-				obs->progress(obs->ctx, 1.0);
+			if (obs && obs->progress) obs->progress(obs->ctx, 1.0);
 			return WFC_OK;
 		}
 		observe(s, node, &rng);
-		if (!propagate(s))
-			return WFC_CONTRADICTION;
+		if (!propagate(s)) return WFC_CONTRADICTION;
 		if (obs && obs->progress && l % every == 0)
 			obs->progress(obs->ctx, (double)s->decided / s->cells);
 	}
@@ -317,7 +304,7 @@ wfc_status wfc_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *ob
 }
 
 wfc_status wfc_generate(wfc_state *s, int32_t seed, int attempts, bool vary_seed, int limit,
-			const wfc_observer *obs, int *attempts_used)
+                        const wfc_observer *obs, int *attempts_used)
 {
 	wfc_status st = WFC_CONTRADICTION;
 	int k = 0;
@@ -326,11 +313,9 @@ wfc_status wfc_generate(wfc_state *s, int32_t seed, int attempts, bool vary_seed
 		int32_t attempt_seed = vary_seed ? (int32_t)((uint32_t)seed + (uint32_t)k) : seed;
 		k++;
 		st = wfc_run(s, attempt_seed, limit, obs);
-		if (st != WFC_CONTRADICTION)
-			break;
+		if (st != WFC_CONTRADICTION) break;
 	}
-	if (attempts_used)
-		*attempts_used = k;
+	if (attempts_used) *attempts_used = k;
 	return st;
 }
 

@@ -38,18 +38,18 @@
 
 /* Limits on what a model may ask for; inputs beyond them are refused with a
  * clear message rather than exhausting memory. */
-#define WFC_MAX_SIDE 4096           /* output width or height, cells */
-#define WFC_MAX_CELLS (1 << 22)     /* output cells (4M: 2048 x 2048) */
-#define WFC_MAX_N 8                 /* overlapping pattern side */
-#define WFC_MAX_SAMPLE_SIDE 1024    /* sample image width or height */
-#define WFC_MAX_COLORS 256          /* distinct colours in one sample */
-#define WFC_MAX_PATTERNS 16384      /* patterns or tile variants (T) */
-#define WFC_MAX_TILES 1024          /* tiles in a tileset */
-#define WFC_MAX_TILE_SIZE 256       /* tile bitmap side, pixels */
-#define WFC_MAX_RULES 65536         /* neighbour rules in a tileset */
-#define WFC_MAX_NAME 64             /* tile name length, bytes */
+#define WFC_MAX_SIDE 4096                /* output width or height, cells */
+#define WFC_MAX_CELLS (1 << 22)          /* output cells (4M: 2048 x 2048) */
+#define WFC_MAX_N 8                      /* overlapping pattern side */
+#define WFC_MAX_SAMPLE_SIDE 1024         /* sample image width or height */
+#define WFC_MAX_COLORS 256               /* distinct colours in one sample */
+#define WFC_MAX_PATTERNS 16384           /* patterns or tile variants (T) */
+#define WFC_MAX_TILES 1024               /* tiles in a tileset */
+#define WFC_MAX_TILE_SIZE 256            /* tile bitmap side, pixels */
+#define WFC_MAX_RULES 65536              /* neighbour rules in a tileset */
+#define WFC_MAX_NAME 64                  /* tile name length, bytes */
 #define WFC_MAX_STATE_BYTES (4ull << 30) /* per-run memory of one state */
-#define WFC_MAX_RENDER_PIXELS (1 << 26) /* rendered image (tiled: cells * tile area) */
+#define WFC_MAX_RENDER_PIXELS (1 << 26)  /* rendered image (tiled: cells * tile area) */
 
 typedef enum {
 	WFC_OK = 0,            /* done (or stopped at the observation limit) */
@@ -126,7 +126,7 @@ typedef struct wfc_state wfc_state;
 typedef enum { WFC_MODEL_OVERLAPPING = 0, WFC_MODEL_TILED = 1 } wfc_model_kind;
 
 wfc_status wfc_model_create_overlapping(const wfc_overlapping_spec *spec, wfc_model **out,
-					wfc_error *err);
+                                        wfc_error *err);
 wfc_status wfc_model_create_tiled(const wfc_tiled_spec *spec, wfc_model **out, wfc_error *err);
 void wfc_model_destroy(wfc_model *m);
 
@@ -179,7 +179,7 @@ wfc_status wfc_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *ob
  * seed + k when vary_seed, else seed every time (the reference program's
  * behaviour when a seed is given). *attempts_used may be NULL. */
 wfc_status wfc_generate(wfc_state *s, int32_t seed, int attempts, bool vary_seed, int limit,
-			const wfc_observer *obs, int *attempts_used);
+                        const wfc_observer *obs, int *attempts_used);
 
 /* After WFC_OK: true when every cell holds exactly one pattern. */
 bool wfc_state_complete(const wfc_state *s);

@@ -15,7 +15,7 @@
 extern char **environ;
 
 typedef struct {
-	int code;      /* exit code, or -1 when it did not exit normally */
+	int code; /* exit code, or -1 when it did not exit normally */
 	char out[65536];
 	char err[8192];
 } cli_result;
@@ -25,8 +25,7 @@ static inline void slurp(const char *path, char *buf, size_t cap)
 	FILE *f = fopen(path, "rb");
 	size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
 	buf[n] = '\0';
-	if (f)
-		fclose(f);
+	if (f) fclose(f);
 }
 
 /* args: NULL-terminated, without the program name. */

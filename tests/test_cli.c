@@ -56,7 +56,7 @@ Test(cli, run_xml_entry_reproduces_reference)
 	snprintf(png, sizeof png, "%s/chess.png", dir);
 	cli_result r;
 	run_cli(&r, (const char *[]){"run", "--xml", samples_xml(), "--entry", "1", "--seed", "100",
-				     "-o", png, NULL});
+	                             "-o", png, NULL});
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "DONE seed 100"), "%s", r.out);
 	expect_hash(png, "4a2d1aea4610bbd8e6e7f55c09a8ff3df34087dcdeae8b2c34f9fa7df7668855");
@@ -64,7 +64,7 @@ Test(cli, run_xml_entry_reproduces_reference)
 	snprintf(txt, sizeof txt, "%s/knots.txt", dir);
 	snprintf(png, sizeof png, "%s/knots.png", dir);
 	run_cli(&r, (const char *[]){"run", "--xml", samples_xml(), "--entry", "86", "--seed",
-				     "8600", "-o", png, "--txt", txt, NULL});
+	                             "8600", "-o", png, "--txt", txt, NULL});
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	char got[4096], want[4096];
 	slurp(txt, got, sizeof got);
@@ -80,7 +80,7 @@ Test(cli, contradiction_exits_1)
 	snprintf(png, sizeof png, "%s/chess47.png", dir);
 	cli_result r;
 	run_cli(&r, (const char *[]){"run", "--xml", samples_xml(), "--entry", "2", "--seed", "200",
-				     "-o", png, NULL});
+	                             "-o", png, NULL});
 	cr_expect_eq(r.code, 1);
 	cr_expect(strstr(r.err, "CONTRADICTION seed 200, 10 attempts"), "%s", r.err);
 	cr_expect_neq(access(png, F_OK), 0, "no image is written");
@@ -94,7 +94,7 @@ Test(cli, json_grid_output)
 	snprintf(json, sizeof json, "%s/grid.json", dir);
 	cli_result r;
 	run_cli(&r, (const char *[]){"run", "--xml", samples_xml(), "--entry", "29", "--seed", "5",
-				     "--size", "12x10", "--json", json, NULL});
+	                             "--size", "12x10", "--json", json, NULL});
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	char text[65536];
 	slurp(json, text, sizeof text);
@@ -128,10 +128,10 @@ Test(cli, convert_then_run_json)
 	snprintf(png, sizeof png, "%s/summer.png", dir);
 	cli_result r;
 	run_cli(&r, (const char *[]){"convert", "--xml", samples_xml(), "--entry", "26", "-o", spec,
-				     NULL});
+	                             NULL});
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	run_cli(&r, (const char *[]){"run", spec, "--seed", "2600", "--retry", "same", "-o", png,
-				     NULL});
+	                             NULL});
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	expect_hash(png, "5132bfbf45deb3bf8da2ec7c6ce6e8d6b7c52a2ca7263bb8da0a474f3455bbfb");
 }
@@ -178,7 +178,7 @@ static void make_corpus(char *dir, const char *samples)
 		many[i] = 0xff000000u | (uint32_t)i * 977u;
 	write_png(dir, "samples/Many.png", many, 17, 17);
 	uint32_t tile[9] = {0xff00ff00u, 0xff00ff00u, 0xff00ff00u, 0xff00ff00u, 0xff000000u,
-			    0xff00ff00u, 0xff00ff00u, 0xff000000u, 0xff00ff00u};
+	                    0xff00ff00u, 0xff00ff00u, 0xff000000u, 0xff00ff00u};
 	write_png(dir, "tilesets/T/a.png", tile, 3, 3);
 	write_png(dir, "tilesets/T/b.png", tile, 3, 3);
 }
@@ -187,8 +187,7 @@ static void expect_bad_entry(const char *samples, const char *tileset, const cha
 {
 	char dir[64], xml[128], png[128];
 	make_corpus(dir, samples);
-	if (tileset)
-		write_file(dir, "tilesets/T.xml", tileset, strlen(tileset));
+	if (tileset) write_file(dir, "tilesets/T.xml", tileset, strlen(tileset));
 	snprintf(xml, sizeof xml, "%s/samples.xml", dir);
 	snprintf(png, sizeof png, "%s/out.png", dir);
 	cli_result r;
@@ -199,7 +198,7 @@ static void expect_bad_entry(const char *samples, const char *tileset, const cha
 }
 
 static const char tileset_ok_head[] = "<set><tiles><tile name=\"a\" symmetry=\"L\"/>"
-				      "<tile name=\"b\"/></tiles><neighbors>";
+                                      "<tile name=\"b\"/></tiles><neighbors>";
 
 Test(cli_errors, malformed_xml)
 {
@@ -210,30 +209,30 @@ Test(cli_errors, unknown_tile_in_rule)
 {
 	char tileset[512];
 	snprintf(tileset, sizeof tileset,
-		 "%s<neighbor left=\"a\" right=\"b\"/><neighbor left=\"a 1\" right=\"rod\"/>"
-		 "</neighbors></set>",
-		 tileset_ok_head);
+	         "%s<neighbor left=\"a\" right=\"b\"/><neighbor left=\"a 1\" right=\"rod\"/>"
+	         "</neighbors></set>",
+	         tileset_ok_head);
 	expect_bad_entry("<samples><simpletiled name=\"T\" size=\"4\"/></samples>", tileset,
-			 "neighbor rule 2: tile 'rod' is not in the tileset");
+	                 "neighbor rule 2: tile 'rod' is not in the tileset");
 }
 
 Test(cli_errors, n_larger_than_sample)
 {
 	expect_bad_entry("<samples><overlapping name=\"Tiny\" N=\"3\" periodicInput=\"False\"/>"
-			 "</samples>",
-			 NULL, "N is 3 but the sample is only 2x2");
+	                 "</samples>",
+	                 NULL, "N is 3 but the sample is only 2x2");
 }
 
 Test(cli_errors, zero_size)
 {
 	expect_bad_entry("<samples><overlapping name=\"Tiny\" N=\"2\" size=\"0\"/></samples>", NULL,
-			 "size");
+	                 "size");
 }
 
 Test(cli_errors, too_many_colours)
 {
 	expect_bad_entry("<samples><overlapping name=\"Many\" N=\"2\"/></samples>", NULL,
-			 "more than 256 distinct colours");
+	                 "more than 256 distinct colours");
 }
 
 Test(cli_errors, truncated_png)
@@ -272,7 +271,7 @@ Test(cli_errors, entry_out_of_range)
 	REQUIRE_SHARED();
 	cli_result r;
 	run_cli(&r, (const char *[]){"run", "--xml", samples_xml(), "--entry", "89", "-o",
-				     "/tmp/never.png", NULL});
+	                             "/tmp/never.png", NULL});
 	cr_expect_eq(r.code, 2, "%s", r.err);
 	cr_expect(strstr(r.err, "89"), "%s", r.err);
 }

@@ -51,14 +51,14 @@ static wfc_model *rooms_model(int size, bool periodic)
 	static uint32_t px[144];
 	rooms_sample(px);
 	wfc_overlapping_spec spec = {.sample = px,
-				     .sample_width = 12,
-				     .sample_height = 12,
-				     .N = 3,
-				     .width = size,
-				     .height = size,
-				     .periodic_input = true,
-				     .periodic = periodic,
-				     .symmetry = 8};
+	                             .sample_width = 12,
+	                             .sample_height = 12,
+	                             .N = 3,
+	                             .width = size,
+	                             .height = size,
+	                             .periodic_input = true,
+	                             .periodic = periodic,
+	                             .symmetry = 8};
 	wfc_model *m = NULL;
 	wfc_error err;
 	cr_assert_eq(wfc_model_create_overlapping(&spec, &m, &err), WFC_OK, "%s", err.message);
@@ -81,9 +81,15 @@ static int32_t *run_once(const wfc_model *m, int32_t seed, wfc_status *st)
 Test(overlapping, checkerboard_patterns_and_weights)
 {
 	uint32_t px[4] = {0xff000000u, 0xffffffffu, 0xffffffffu, 0xff000000u};
-	wfc_overlapping_spec spec = {.sample = px, .sample_width = 2, .sample_height = 2, .N = 2,
-				     .width = 8, .height = 8, .periodic_input = true,
-				     .periodic = true, .symmetry = 8};
+	wfc_overlapping_spec spec = {.sample = px,
+	                             .sample_width = 2,
+	                             .sample_height = 2,
+	                             .N = 2,
+	                             .width = 8,
+	                             .height = 8,
+	                             .periodic_input = true,
+	                             .periodic = true,
+	                             .symmetry = 8};
 	wfc_model *m;
 	wfc_error err;
 	cr_assert_eq(wfc_model_create_overlapping(&spec, &m, &err), WFC_OK, "%s", err.message);
@@ -132,10 +138,10 @@ Test(overlapping, propagator_is_symmetric)
 			int len;
 			const int32_t *p = wfc_model_propagator(m, d, t1, &len);
 			for (int k = 0; k < len; k++) {
-				if (k)
-					cr_assert_lt(p[k - 1], p[k], "lists are ascending");
+				if (k) cr_assert_lt(p[k - 1], p[k], "lists are ascending");
 				int olen;
-				const int32_t *q = wfc_model_propagator(m, opposite[d], p[k], &olen);
+				const int32_t *q =
+				    wfc_model_propagator(m, opposite[d], p[k], &olen);
 				bool found = false;
 				for (int j = 0; j < olen; j++)
 					found |= q[j] == t1;
@@ -174,8 +180,7 @@ static void *thread_main(void *arg)
 	thread_job *j = arg;
 	wfc_state *s;
 	wfc_error err;
-	if (wfc_state_create(j->m, &s, &err) != WFC_OK)
-		return NULL;
+	if (wfc_state_create(j->m, &s, &err) != WFC_OK) return NULL;
 	size_t cells = (size_t)wfc_model_width(j->m) * wfc_model_height(j->m);
 	for (int rep = 0; rep < 5; rep++) {
 		j->st = wfc_generate(s, j->seed, 10, true, -1, NULL, NULL);
@@ -219,12 +224,10 @@ typedef struct {
 static void on_progress(void *ctx, double f)
 {
 	progress_log *p = ctx;
-	if (f < p->last)
-		p->monotone = false;
+	if (f < p->last) p->monotone = false;
 	p->last = f;
 	p->calls++;
-	if (p->cancel_at_call && p->calls == p->cancel_after)
-		atomic_store(p->cancel_at_call, 1);
+	if (p->cancel_at_call && p->calls == p->cancel_after) atomic_store(p->cancel_at_call, 1);
 }
 
 Test(run, progress_and_cancel)
@@ -279,12 +282,12 @@ Test(run, limit_leaves_a_partial_state)
 static void class_bitmap(char sym, uint32_t *px)
 {
 	static const char *art[6][5] = {
-		{"..#..", "..#..", "#####", "..#..", "..#.."}, /* X: plus */
-		{"..#..", "..#..", "..#..", "..#..", "..#.."}, /* I: bar */
-		{"#....", ".#...", "..#..", "...#.", "....#"}, /* \: diagonal */
-		{".....", ".....", "#####", "..#..", "..#.."}, /* T */
-		{"..#..", "..#..", "..###", ".....", "....."}, /* L: corner */
-		{"..##.", "..#..", "..##.", "..#..", "....."}, /* F */
+	    {"..#..", "..#..", "#####", "..#..", "..#.."}, /* X: plus */
+	    {"..#..", "..#..", "..#..", "..#..", "..#.."}, /* I: bar */
+	    {"#....", ".#...", "..#..", "...#.", "....#"}, /* \: diagonal */
+	    {".....", ".....", "#####", "..#..", "..#.."}, /* T */
+	    {"..#..", "..#..", "..###", ".....", "....."}, /* L: corner */
+	    {"..##.", "..#..", "..##.", "..#..", "....."}, /* F */
 	};
 	const char *classes = "XI\\TLF";
 	const char **a = art[strchr(classes, sym) - classes];
@@ -312,8 +315,7 @@ static int variant_of(const wfc_model *m, const uint32_t *px)
 {
 	for (int t = 0; t < wfc_model_pattern_count(m); t++) {
 		int ts;
-		if (!memcmp(wfc_model_variant_pixels(m, t, &ts), px, 25 * sizeof *px))
-			return t;
+		if (!memcmp(wfc_model_variant_pixels(m, t, &ts), px, 25 * sizeof *px)) return t;
 	}
 	return -1;
 }
@@ -323,8 +325,7 @@ static bool allowed(const wfc_model *m, int d, int a, int b)
 	int len;
 	const int32_t *p = wfc_model_propagator(m, d, a, &len);
 	for (int k = 0; k < len; k++)
-		if (p[k] == b)
-			return true;
+		if (p[k] == b) return true;
 	return false;
 }
 
@@ -332,10 +333,16 @@ static wfc_model *one_tile_model(char sym, int lo, int ro, uint32_t *px)
 {
 	class_bitmap(sym, px);
 	const uint32_t *images[1] = {px};
-	wfc_tile tile = {.name = "t", .symmetry = sym, .weight = 1, .images = images, .image_count = 1};
+	wfc_tile tile = {
+	    .name = "t", .symmetry = sym, .weight = 1, .images = images, .image_count = 1};
 	wfc_neighbor rule = {"t", lo, "t", ro};
-	wfc_tiled_spec spec = {.tiles = &tile, .tile_count = 1, .tile_size = 5,
-			       .neighbors = &rule, .neighbor_count = 1, .width = 4, .height = 4};
+	wfc_tiled_spec spec = {.tiles = &tile,
+	                       .tile_count = 1,
+	                       .tile_size = 5,
+	                       .neighbors = &rule,
+	                       .neighbor_count = 1,
+	                       .width = 4,
+	                       .height = 4};
 	wfc_model *m;
 	wfc_error err;
 	cr_assert_eq(wfc_model_create_tiled(&spec, &m, &err), WFC_OK, "%s", err.message);
@@ -356,14 +363,14 @@ Test(tiled, symmetry_classes)
 		for (int t = 0; t < T && t < 4; t++) {
 			int ts;
 			cr_expect_arr_eq(wfc_model_variant_pixels(m, t, &ts), want, sizeof want,
-					 "class %c variant %d", classes[c], t);
+			                 "class %c variant %d", classes[c], t);
 			char name[16];
 			snprintf(name, sizeof name, "t %d", t);
 			cr_expect_str_eq(wfc_model_variant_name(m, t), name);
 			if (T == 8) {
 				mirror5(want, tmp);
 				cr_expect_arr_eq(wfc_model_variant_pixels(m, t + 4, &ts), tmp,
-						 sizeof tmp, "F variant %d", t + 4);
+				                 sizeof tmp, "F variant %d", t + 4);
 			}
 			rotate5(want, tmp);
 			memcpy(want, tmp, sizeof want);
@@ -387,10 +394,10 @@ Test(tiled, symmetry_classes)
 				int vra = variant_of(m, ra), vrb = variant_of(m, rb);
 				cr_assert(vma >= 0 && vmb >= 0 && vra >= 0 && vrb >= 0);
 				cr_expect(allowed(m, 2, vmb, vma), "class %c mirror of %d|%d",
-					  classes[c], a, b);
+				          classes[c], a, b);
 				/* a's right edge becomes its top: rot(b) sits above rot(a) */
-				cr_expect(allowed(m, 3, vra, vrb), "class %c turn of %d|%d", classes[c],
-					  a, b);
+				cr_expect(allowed(m, 3, vra, vrb), "class %c turn of %d|%d",
+				          classes[c], a, b);
 				cr_expect(allowed(m, 0, b, a), "left is the reverse of right");
 			}
 		cr_expect_gt(pairs, 0);
@@ -416,8 +423,13 @@ Test(errors, tiled_specs)
 	const uint32_t *images[1] = {px};
 	wfc_tile tiles[2] = {{"corner", 'L', 1, images, 1}, {"empty", 'X', 1, images, 1}};
 	wfc_neighbor rules[2] = {{"corner", 1, "empty", 0}, {"corner", 0, "rod", 0}};
-	wfc_tiled_spec spec = {.tiles = tiles, .tile_count = 2, .tile_size = 5, .neighbors = rules,
-			       .neighbor_count = 2, .width = 10, .height = 10};
+	wfc_tiled_spec spec = {.tiles = tiles,
+	                       .tile_count = 2,
+	                       .tile_size = 5,
+	                       .neighbors = rules,
+	                       .neighbor_count = 2,
+	                       .width = 10,
+	                       .height = 10};
 	expect_tiled_error(&spec, "neighbor rule 2: tile 'rod' is not in the tileset");
 	spec.neighbor_count = 1;
 	rules[0].left_orientation = 9;
@@ -450,7 +462,7 @@ static void expect_overlapping_error(const wfc_overlapping_spec *spec, const cha
 	wfc_model *m = NULL;
 	wfc_error err = {{0}};
 	cr_assert_eq(wfc_model_create_overlapping(spec, &m, &err), WFC_ERR_INPUT, "expected: %s",
-		     needle);
+	             needle);
 	cr_expect(strstr(err.message, needle), "message '%s' lacks '%s'", err.message, needle);
 }
 
@@ -459,9 +471,14 @@ Test(errors, overlapping_specs)
 	static uint32_t px[32 * 32];
 	for (int i = 0; i < 32 * 32; i++)
 		px[i] = 0xff000000u | (uint32_t)i; /* 1024 colours */
-	wfc_overlapping_spec spec = {.sample = px, .sample_width = 32, .sample_height = 32, .N = 3,
-				     .width = 48, .height = 48, .periodic_input = true,
-				     .symmetry = 8};
+	wfc_overlapping_spec spec = {.sample = px,
+	                             .sample_width = 32,
+	                             .sample_height = 32,
+	                             .N = 3,
+	                             .width = 48,
+	                             .height = 48,
+	                             .periodic_input = true,
+	                             .symmetry = 8};
 	expect_overlapping_error(&spec, "more than 256 distinct colours");
 	rooms_sample(px);
 	spec.sample_width = spec.sample_height = 12;

@@ -32,8 +32,7 @@ static bool read_row(int entry, golden_row *row)
 	char line[1024];
 	bool found = false;
 	while (!found && fgets(line, sizeof line, f)) {
-		if (line[0] == '#')
-			continue;
+		if (line[0] == '#') continue;
 		line[strcspn(line, "\r\n")] = '\0';
 		char *fields[10] = {0};
 		int n = 0;
@@ -47,8 +46,7 @@ static bool read_row(int entry, golden_row *row)
 			*tab = '\0';
 			p = tab + 1;
 		}
-		if (n < 9 || atoi(fields[0]) != entry)
-			continue;
+		if (n < 9 || atoi(fields[0]) != entry) continue;
 		memset(row, 0, sizeof *row);
 		row->entry = entry;
 		snprintf(row->name, sizeof row->name, "%s", fields[1]);
@@ -85,8 +83,9 @@ ParameterizedTest(int *entry, golden, entry, .timeout = 120)
 	cr_assert(read_row(*entry, &row), "entry %d missing from the manifest", *entry);
 	api_spec spec;
 	api_error err = {0};
-	cr_assert_eq(api_xml_load_entry(test_shared_path("corpus/samples.xml"), *entry, &spec, &err),
-		     API_OK, "entry %d: %s", *entry, err.message);
+	cr_assert_eq(
+	    api_xml_load_entry(test_shared_path("corpus/samples.xml"), *entry, &spec, &err), API_OK,
+	    "entry %d: %s", *entry, err.message);
 	cr_assert_str_eq(spec.name, row.name);
 	wfc_model *m;
 	cr_assert_eq(api_spec_build_model(&spec, &m, &err), API_OK, "%s", err.message);
@@ -101,14 +100,15 @@ ParameterizedTest(int *entry, golden, entry, .timeout = 120)
 	wfc_error werr;
 	cr_assert_eq(wfc_state_create(m, &s, &werr), WFC_OK, "%s", werr.message);
 	int used = 0;
-	wfc_status st = wfc_generate(s, row.seed, API_DEFAULT_ATTEMPTS, false, spec.limit, NULL, &used);
+	wfc_status st =
+	    wfc_generate(s, row.seed, API_DEFAULT_ATTEMPTS, false, spec.limit, NULL, &used);
 	if (!row.done) {
 		cr_expect_eq(st, WFC_CONTRADICTION, "entry %d seed %d should contradict", *entry,
-			     row.seed);
+		             row.seed);
 		cr_expect_eq(used, 10);
 	} else {
 		cr_assert_eq(st, WFC_OK, "entry %d seed %d: %s", *entry, row.seed,
-			     wfc_status_name(st));
+		             wfc_status_name(st));
 		cr_expect_eq(used, 1);
 		int w, h;
 		wfc_render_size(m, &w, &h);
@@ -119,15 +119,16 @@ ParameterizedTest(int *entry, golden, entry, .timeout = 120)
 		char hash[65];
 		api_image_hash(px, w, h, hash);
 		cr_expect_str_eq(hash, row.hash, "entry %d (%s) seed %d: image differs", *entry,
-				 row.name, row.seed);
+		                 row.name, row.seed);
 		free(px);
 		if (row.txt[0]) {
 			char path[512];
 			snprintf(path, sizeof path, "golden/%s", row.txt);
 			unsigned char *want = NULL;
 			size_t size = 0;
-			cr_assert_eq(api_read_file(test_shared_path(path), 1 << 20, &want, &size, &err),
-				     API_OK, "%s", err.message);
+			cr_assert_eq(
+			    api_read_file(test_shared_path(path), 1 << 20, &want, &size, &err),
+			    API_OK, "%s", err.message);
 			char *got = api_grid_text(s, m, &err);
 			cr_assert(got, "%s", err.message);
 			cr_expect_str_eq(got, (char *)want, "entry %d: text grid differs", *entry);

@@ -21,8 +21,7 @@
 static inline const char *test_shared_dir(void)
 {
 	const char *d = getenv("WFC_SHARED");
-	if (!d || !*d)
-		d = "../shared";
+	if (!d || !*d) d = "../shared";
 	static char probe[4096];
 	snprintf(probe, sizeof probe, "%s/corpus/samples.xml", d);
 	struct stat st;
