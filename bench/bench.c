@@ -9,6 +9,7 @@
 #include "../api/spec.h"
 #include "../api/xml.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,7 @@ static int cmp_double(const void *a, const void *b)
 /* entries measured by default: the reference points */
 static const int default_entries[] = {4, 3, 15, 7, 49, 26, 29, 28};
 
-static int bench_entry(const char *xml, int entry, int reps)
+static int bench_entry(const char *xml, int entry, int reps, wfc_mode mode)
 {
 	api_spec spec;
 	api_error err = {0};
@@ -48,7 +49,7 @@ static int bench_entry(const char *xml, int entry, int reps)
 	double setup = cpu_ms() - t0;
 	wfc_state *s;
 	wfc_error werr;
-	if (wfc_state_create(m, &s, &werr) != WFC_OK) {
+	if (wfc_state_create_mode(m, mode, &s, &werr) != WFC_OK) {
 		fprintf(stderr, "bench: %s\n", werr.message);
 		return 1;
 	}
@@ -61,9 +62,9 @@ static int bench_entry(const char *xml, int entry, int reps)
 		total += times[r];
 	}
 	qsort(times, (size_t)reps, sizeof *times, cmp_double);
-	printf("%3d  %-10s %4dx%-4d T=%-4d  setup %7.2f ms  attempt median %8.2f ms  mean %8.2f ms "
+	printf("%-9s %3d  %-10s %4dx%-4d T=%-4d  setup %7.2f ms  attempt median %8.2f ms  mean %8.2f ms "
 	       " success %3d/%d\n",
-	       entry, spec.name, spec.width, spec.height, wfc_model_pattern_count(m), setup,
+	       mode == WFC_MODE_FAST ? "fast" : "reference", entry, spec.name, spec.width, spec.height, wfc_model_pattern_count(m), setup,
 	       times[reps / 2], total / reps, ok, reps);
 	fflush(stdout);
 	free(times);
@@ -77,9 +78,14 @@ int main(int argc, char **argv)
 {
 	const char *shared = "../shared";
 	int reps = 20, entries[128], n = 0;
+	bool fast = true, reference = true;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--fast-only"))
+			reference = false;
+		else if (!strcmp(argv[i], "--reference-only"))
+			fast = false;
 		else if (!strcmp(argv[i], "--entry") && i + 1 < argc && n < 128)
 			entries[n++] = atoi(argv[++i]);
 		else
@@ -96,7 +102,11 @@ int main(int argc, char **argv)
 	    "wfc engine, reference-exact mode, one thread, %d attempts per entry (seeds 1..%d)\n",
 	    reps, reps);
 	int failures = 0;
-	for (int i = 0; i < n; i++)
-		failures += bench_entry(xml, entries[i], reps);
+	for (int i = 0; i < n; i++) {
+		if (fast)
+			failures += bench_entry(xml, entries[i], reps, WFC_MODE_FAST);
+		if (reference)
+			failures += bench_entry(xml, entries[i], reps, WFC_MODE_REFERENCE);
+	}
 	return failures ? 1 : 0;
 }

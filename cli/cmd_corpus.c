@@ -17,14 +17,16 @@
 #include <time.h>
 
 static const char usage[] =
-    "usage: wfc corpus samples.xml -o DIR [--random-seeds] [--entry K]\n"
+    "usage: wfc corpus samples.xml -o DIR [--random-seeds] [--entry K] [--fast]\n"
     "\n"
     "Runs every entry of samples.xml like the reference program: the model is\n"
     "built once per entry, then each of its `screenshots` images gets up to\n"
     "10 attempts with the same seed. Prints one line per image: entry, name,\n"
     "seed, result, attempts, time. Entries without a seed attribute use seed\n"
     "100*K + i for image i of entry K (the golden outputs' seeds);\n"
-    "--random-seeds draws them at random as the reference does.\n"
+    "--random-seeds draws them at random as the reference does. Runs are\n"
+	"reference-exact unless --fast (the default engine mode: faster, repairs\n"
+	"contradictions, different outputs for the same seed).\n"
     "Exit code 0 when every entry ran (contradictions included), 2 on bad\n"
     "input, 3 when a file cannot be written.\n";
 
@@ -51,7 +53,8 @@ static int write_image(const char *dir, const api_spec *spec, int32_t seed, cons
 }
 
 /* Runs all images of one entry; returns a CLI exit code for fatal errors. */
-static int run_entry(const char *xml, int k, const char *dir, bool random_seeds, int *failures)
+static int run_entry(const char *xml, int k, const char *dir, bool random_seeds, wfc_mode mode,
+		     int *failures)
 {
 	api_spec spec;
 	api_error err = {0};
@@ -66,7 +69,7 @@ static int run_entry(const char *xml, int k, const char *dir, bool random_seeds,
 	wfc_error werr;
 	double t0 = cli_now_ms();
 	rc = api_spec_build_model(&spec, &m, &err);
-	if (rc == API_OK && wfc_state_create(m, &s, &werr) != WFC_OK)
+	if (rc == API_OK && wfc_state_create_mode(m, mode, &s, &werr) != WFC_OK)
 		rc = api_fail(&err, API_ERR_NOMEM, "%s", werr.message);
 	if (rc != API_OK) {
 		printf("%3d  %-12s ERROR %s\n", k, spec.name, err.message);
@@ -110,6 +113,7 @@ int cli_corpus(int argc, char **argv)
 {
 	const char *xml = NULL, *dir = NULL;
 	bool random_seeds = false;
+	wfc_mode mode = WFC_MODE_REFERENCE;
 	long only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -124,6 +128,8 @@ int cli_corpus(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--random-seeds")) {
 			random_seeds = true;
+		} else if (!strcmp(argv[i], "--fast")) {
+			mode = WFC_MODE_FAST;
 		} else if (argv[i][0] != '-' && !xml) {
 			xml = argv[i];
 		} else {
@@ -148,7 +154,7 @@ int cli_corpus(int argc, char **argv)
 	double t0 = cli_now_ms();
 	for (int k = 1; k <= count; k++) {
 		if (only && k != only) continue;
-		rc = run_entry(xml, k, dir, random_seeds, &failures);
+		rc = run_entry(xml, k, dir, random_seeds, mode, &failures);
 		if (rc != CLI_DONE) return rc;
 	}
 	printf("corpus: %d entries in %.2f s%s\n", only ? 1 : count, (cli_now_ms() - t0) / 1e3,

@@ -24,6 +24,10 @@ static const char usage[] =
     "  --size WxH         output size in cells (or N for N x N)\n"
     "  --attempts A       attempts before giving up (default: the spec's, 10)\n"
     "  --limit L          stop after L observations and render the partial state\n"
+    "  --mode fast|reference\n"
+    "                     fast: heap-driven, repairs contradictions locally\n"
+    "                     (default with a JSON spec); reference: the reference\n"
+    "                     program bit for bit (default with --xml)\n"
     "  --retry same|next  seed of each retry: the same seed (the reference\n"
     "                     program's behaviour; default with --xml) or seed+k\n"
     "                     for attempt k (default with a JSON spec)\n"
@@ -33,7 +37,8 @@ static const char usage[] =
 typedef struct {
 	const char *xml, *json, *png_out, *json_out, *txt_out;
 	long entry, seed, attempts, limit;
-	bool has_seed, has_attempts, has_limit, has_size, quiet, retry_set, vary_seed;
+	bool has_seed, has_attempts, has_limit, has_size, quiet, retry_set, vary_seed, mode_set;
+	wfc_mode mode;
 	int width, height;
 } run_args;
 
@@ -82,6 +87,11 @@ static int parse_args(int argc, char **argv, run_args *a)
 		} else if (!strcmp(o, "--limit")) {
 			if (!cli_parse_int(v, -1, INT32_MAX, &a->limit)) goto bad;
 			a->has_limit = true;
+		} else if (!strcmp(o, "--mode")) {
+			if (strcmp(v, "fast") && strcmp(v, "reference"))
+				goto bad;
+			a->mode_set = true;
+			a->mode = !strcmp(v, "fast") ? WFC_MODE_FAST : WFC_MODE_REFERENCE;
 		} else if (!strcmp(o, "--retry")) {
 			if (strcmp(v, "same") && strcmp(v, "next")) goto bad;
 			a->retry_set = true;
@@ -109,6 +119,7 @@ static int parse_args(int argc, char **argv, run_args *a)
 		return CLI_BAD_INPUT;
 	}
 	if (!a->retry_set) a->vary_seed = a->json != NULL;
+	if (!a->mode_set) a->mode = a->json ? WFC_MODE_FAST : WFC_MODE_REFERENCE;
 	return 0;
 }
 
@@ -186,7 +197,7 @@ int cli_run(int argc, char **argv)
 		api_spec_free(&spec);
 		return cli_report("model", rc, &err);
 	}
-	if (wfc_state_create(m, &s, &werr) != WFC_OK) {
+	if (wfc_state_create_mode(m, a.mode, &s, &werr) != WFC_OK) {
 		fprintf(stderr, "wfc: %s\n", werr.message);
 		wfc_model_destroy(m);
 		api_spec_free(&spec);

@@ -14,6 +14,9 @@
 
 #include <stdio.h>
 
+/* Largest T that gets byte-union tables (4 MiB at 512). */
+#define WFC_BYTE_UNION_MAX_T 512
+
 /* Directions 0 left, 1 down, 2 right, 3 up (y grows downward). */
 static const int wfc_dx[4] = {-1, 0, 1, 0};
 static const int wfc_dy[4] = {0, 1, 0, -1};
@@ -36,6 +39,14 @@ struct wfc_model {
 	 * ascending: patterns allowed at offset (dx[d], dy[d]) from t. */
 	int32_t *prop_start[4]; /* T + 1 each */
 	int32_t *prop_list[4];
+	/* The same as bitsets for the fast mode: prop_mask[d] + t * words. */
+	int words; /* 64-bit words per pattern set */
+	uint64_t *prop_mask[4];
+	uint64_t *full_mask[4]; /* union over all t: what a full cell allows */
+	uint64_t *ground_mask;  /* ground models: every pattern but T-1 */
+	/* Union of the masks of any 8 consecutive patterns, for T <= 512:
+	 * byte_union[d] + ((chunk * 256) + byte) * words. */
+	uint64_t *byte_union[4];
 
 	/* overlapping */
 	int color_count;
@@ -51,21 +62,46 @@ struct wfc_model {
 
 struct wfc_state {
 	const wfc_model *m;
+	wfc_mode mode;
 	int cells;
-	int words;           /* 64-bit words per cell in the wave */
-	uint64_t *wave;      /* cells * words */
-	int32_t *compatible; /* cells * T * 4: [cell][t][d] */
+	int words;      /* 64-bit words per cell in the wave */
+	uint64_t *wave; /* cells * words */
 	int32_t *sums_of_ones;
-	double *sums_w, *sums_wlogw, *entropies;
+	double *sums_w, *sums_wlogw;
 	int32_t *observed;
-	int32_t *stack; /* pairs (cell, t); capacity cells * T */
-	size_t stack_size;
-	double *distribution; /* T */
 	int scan_pointer;
 	int decided;        /* cells with exactly one pattern left */
 	bool contradiction; /* a node lost its last pattern */
 	bool complete;
+
+	/* reference mode (run.c) */
+	int32_t *compatible; /* cells * T * 4: [cell][t][d] */
+	double *entropies;
+	int32_t *stack; /* pairs (cell, t); capacity cells * T */
+	size_t stack_size;
+	double *distribution; /* T */
+
+	/* fast mode (fast.c) */
+	float *key;        /* heuristic value + tie-break noise, per cell */
+	int32_t *heap;     /* min-heap of undecided nodes by key */
+	int32_t *heap_pos; /* index in heap, -1 when absent */
+	int heap_size;
+	int32_t *queue; /* ring of cells whose set shrank */
+	size_t queue_head, queue_count;
+	uint8_t *queued;
+	uint64_t noise_seed;
+	int contradiction_cell;
+	int repairs; /* repairs made in this attempt */
+	int last_repair_cell, last_repair_radius;
+	uint64_t *scratch; /* 5 pattern sets */
 };
+
+/* fast.c */
+size_t wfc_fast_state_bytes(const wfc_model *m);
+wfc_status wfc_fast_state_alloc(wfc_state *s);
+wfc_status wfc_fast_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *obs);
+/* model.c: bitset propagator for the fast mode */
+wfc_status wfc_model_build_masks(wfc_model *m, wfc_error *err);
 
 /* Fills err (may be NULL) and returns st. */
 wfc_status wfc_fail(wfc_error *err, wfc_status st, const char *fmt, ...)

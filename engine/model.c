@@ -47,6 +47,57 @@ wfc_status wfc_model_finish(wfc_model *m, wfc_error *err)
 		m->sum_wlogw += m->wlogw[t];
 	}
 	m->starting_entropy = log(m->sum_w) - m->sum_wlogw / m->sum_w;
+	return wfc_model_build_masks(m, err);
+}
+
+wfc_status wfc_model_build_masks(wfc_model *m, wfc_error *err)
+{
+	size_t words = ((size_t)m->T + 63) / 64;
+	m->words = (int)words;
+	for (int d = 0; d < 4; d++) {
+		m->prop_mask[d] = calloc((size_t)m->T * words, sizeof(uint64_t));
+		m->full_mask[d] = calloc(words, sizeof(uint64_t));
+		if (!m->prop_mask[d] || !m->full_mask[d])
+			return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+		for (int t = 0; t < m->T; t++) {
+			uint64_t *mask = m->prop_mask[d] + (size_t)t * words;
+			for (int32_t k = m->prop_start[d][t]; k < m->prop_start[d][t + 1]; k++) {
+				int32_t t2 = m->prop_list[d][k];
+				mask[t2 / 64] |= 1ull << (t2 % 64);
+			}
+			for (size_t w = 0; w < words; w++)
+				m->full_mask[d][w] |= mask[w];
+		}
+	}
+	/* Four Russians: a cell's union over its patterns then costs one table
+	 * lookup per byte of its set instead of one OR per pattern. */
+	if (m->T <= WFC_BYTE_UNION_MAX_T) {
+		size_t chunks = ((size_t)m->T + 7) / 8;
+		for (int d = 0; d < 4; d++) {
+			uint64_t *table = calloc(chunks * 256 * words, sizeof(uint64_t));
+			if (!table)
+				return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+			m->byte_union[d] = table;
+			for (size_t c = 0; c < chunks; c++) {
+				uint64_t *chunk = table + c * 256 * words;
+				for (int b = 1; b < 256; b++) {
+					size_t t = c * 8 + (size_t)__builtin_ctz((unsigned)b);
+					const uint64_t *rest = chunk + (size_t)(b & (b - 1)) * words;
+					uint64_t *entry = chunk + (size_t)b * words;
+					for (size_t k = 0; k < words; k++)
+						entry[k] = rest[k] |
+							   (t < (size_t)m->T ? m->prop_mask[d][t * words + k] : 0);
+				}
+			}
+		}
+	}
+	if (m->ground) {
+		m->ground_mask = calloc(words, sizeof(uint64_t));
+		if (!m->ground_mask)
+			return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+		for (int t = 0; t < m->T - 1; t++)
+			m->ground_mask[t / 64] |= 1ull << (t % 64);
+	}
 	return WFC_OK;
 }
 
@@ -116,7 +167,11 @@ void wfc_model_destroy(wfc_model *m)
 	for (int d = 0; d < 4; d++) {
 		free(m->prop_start[d]);
 		free(m->prop_list[d]);
+		free(m->prop_mask[d]);
+		free(m->full_mask[d]);
+		free(m->byte_union[d]);
 	}
+	free(m->ground_mask);
 	free(m->colors);
 	free(m->patterns);
 	free(m->tile_pixels);

@@ -26,41 +26,71 @@ static size_t add(size_t a, size_t b)
 
 wfc_status wfc_state_create(const wfc_model *m, wfc_state **out, wfc_error *err)
 {
+	return wfc_state_create_mode(m, WFC_MODE_FAST, out, err);
+}
+
+wfc_status wfc_state_create_mode(const wfc_model *m, wfc_mode mode, wfc_state **out,
+				 wfc_error *err)
+{
 	*out = NULL;
+	if (mode != WFC_MODE_FAST && mode != WFC_MODE_REFERENCE)
+		return wfc_fail(err, WFC_ERR_INPUT, "unknown mode %d", (int)mode);
 	size_t cells = (size_t)m->MX * m->MY, T = (size_t)m->T;
 	size_t words = (T + 63) / 64;
 	size_t bytes = mul(cells, mul(words, 8));
-	bytes = add(bytes, mul(cells, mul(T, 4 * sizeof(int32_t))));
-	bytes = add(bytes, mul(cells, mul(T, 2 * sizeof(int32_t))));
-	bytes = add(bytes, mul(cells, 2 * sizeof(int32_t) + 3 * sizeof(double)));
+	bytes = add(bytes, mul(cells, 2 * sizeof(int32_t) + 2 * sizeof(double)));
+	if (mode == WFC_MODE_REFERENCE) {
+		bytes = add(bytes, mul(cells, mul(T, 4 * sizeof(int32_t))));
+		bytes = add(bytes, mul(cells, mul(T, 2 * sizeof(int32_t))));
+		bytes = add(bytes, mul(cells, sizeof(double)));
+	} else {
+		bytes = add(bytes, wfc_fast_state_bytes(m));
+	}
 	if (bytes > WFC_MAX_STATE_BYTES)
-		return wfc_fail(
-		    err, WFC_ERR_NOMEM,
-		    "a %dx%d run with %d patterns needs %zu MiB, over the %llu MiB limit", m->MX,
-		    m->MY, m->T, bytes >> 20, WFC_MAX_STATE_BYTES >> 20);
+		return wfc_fail(err, WFC_ERR_NOMEM,
+				"a %dx%d run with %d patterns needs %zu MiB, over the %llu MiB limit",
+				m->MX, m->MY, m->T, bytes >> 20, WFC_MAX_STATE_BYTES >> 20);
 	wfc_state *s = calloc(1, sizeof *s);
-	if (!s) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+	if (!s)
+		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 	s->m = m;
+	s->mode = mode;
 	s->cells = (int)cells;
 	s->words = (int)words;
 	s->wave = malloc(cells * words * sizeof *s->wave);
-	s->compatible = malloc(cells * T * 4 * sizeof *s->compatible);
 	s->sums_of_ones = malloc(cells * sizeof *s->sums_of_ones);
 	s->sums_w = malloc(cells * sizeof *s->sums_w);
 	s->sums_wlogw = malloc(cells * sizeof *s->sums_wlogw);
-	s->entropies = malloc(cells * sizeof *s->entropies);
 	s->observed = malloc(cells * sizeof *s->observed);
-	s->stack = malloc(cells * T * 2 * sizeof *s->stack);
-	s->distribution = malloc(T * sizeof *s->distribution);
-	if (!s->wave || !s->compatible || !s->sums_of_ones || !s->sums_w || !s->sums_wlogw ||
-	    !s->entropies || !s->observed || !s->stack || !s->distribution) {
+	bool ok = s->wave && s->sums_of_ones && s->sums_w && s->sums_wlogw && s->observed;
+	if (ok && mode == WFC_MODE_REFERENCE) {
+		s->compatible = malloc(cells * T * 4 * sizeof *s->compatible);
+		s->entropies = malloc(cells * sizeof *s->entropies);
+		s->stack = malloc(cells * T * 2 * sizeof *s->stack);
+		s->distribution = malloc(T * sizeof *s->distribution);
+		ok = s->compatible && s->entropies && s->stack && s->distribution;
+	} else if (ok) {
+		ok = wfc_fast_state_alloc(s) == WFC_OK;
+	}
+	if (!ok) {
 		wfc_state_destroy(s);
 		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory for a %dx%d run", m->MX, m->MY);
 	}
 	for (size_t i = 0; i < cells; i++)
 		s->observed[i] = -1;
+	memset(s->sums_of_ones, 0, cells * sizeof *s->sums_of_ones);
 	*out = s;
 	return WFC_OK;
+}
+
+wfc_mode wfc_state_mode(const wfc_state *s)
+{
+	return s->mode;
+}
+
+int wfc_state_repairs(const wfc_state *s)
+{
+	return s->mode == WFC_MODE_FAST ? s->repairs : 0;
 }
 
 void wfc_state_destroy(wfc_state *s)
@@ -75,6 +105,12 @@ void wfc_state_destroy(wfc_state *s)
 	free(s->observed);
 	free(s->stack);
 	free(s->distribution);
+	free(s->key);
+	free(s->heap);
+	free(s->heap_pos);
+	free(s->queue);
+	free(s->queued);
+	free(s->scratch);
 	free(s);
 }
 
@@ -276,6 +312,8 @@ static bool canceled(const wfc_observer *obs)
 
 wfc_status wfc_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *obs)
 {
+	if (s->mode == WFC_MODE_FAST)
+		return wfc_fast_run(s, seed, limit, obs);
 	const wfc_model *m = s->m;
 	if (!clear(s)) return WFC_CONTRADICTION;
 	wfc_dotnet_random rng;

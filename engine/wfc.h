@@ -167,12 +167,31 @@ typedef struct {
 	int progress_every;
 } wfc_observer;
 
+/*
+ * Modes of a run:
+ *   WFC_MODE_FAST (the default): the next cell comes from a heap instead of
+ *   a scan of the whole grid, propagation works on bitsets, memory stays
+ *   around 60 bytes per cell for T <= 128, and a contradiction is repaired
+ *   locally (the cells around it are reset and re-propagated, with a
+ *   bounded budget) instead of failing the attempt. Seeds reproduce, but
+ *   outputs differ from the reference program's.
+ *   WFC_MODE_REFERENCE: the reference program step for step (its scan, its
+ *   random draws, its retry-only behaviour): bit-identical outputs.
+ */
+typedef enum { WFC_MODE_FAST = 0, WFC_MODE_REFERENCE = 1 } wfc_mode;
+
+/* A state in the default mode (WFC_MODE_FAST). */
 wfc_status wfc_state_create(const wfc_model *m, wfc_state **out, wfc_error *err);
+wfc_status wfc_state_create_mode(const wfc_model *m, wfc_mode mode, wfc_state **out,
+				 wfc_error *err);
+wfc_mode wfc_state_mode(const wfc_state *s);
+/* Fast mode: repairs made by the last run (0 in the reference mode). */
+int wfc_state_repairs(const wfc_state *s);
 void wfc_state_destroy(wfc_state *s);
 
-/* One attempt, exactly as the reference Run(seed, limit): limit < 0 means
- * no limit; reaching the limit returns WFC_OK with the state partially
- * observed. obs may be NULL. */
+/* One attempt: limit < 0 means no limit; reaching the limit returns WFC_OK
+ * with the state partially observed. obs may be NULL. In the reference
+ * mode this is exactly the reference's Run(seed, limit). */
 wfc_status wfc_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *obs);
 
 /* Attempts in a row until one does not contradict. Attempt k (from 0) uses
