@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static double cpu_ms(void)
@@ -31,6 +32,8 @@ static int cmp_double(const void *a, const void *b)
 /* entries measured by default: the reference points */
 static const int default_entries[] = {4, 3, 15, 7, 49, 26, 29, 28};
 
+static int size_override;
+
 static int bench_entry(const char *xml, int entry, int reps, wfc_mode mode)
 {
 	api_spec spec;
@@ -39,6 +42,8 @@ static int bench_entry(const char *xml, int entry, int reps, wfc_mode mode)
 		fprintf(stderr, "bench: entry %d: %s\n", entry, err.message);
 		return 1;
 	}
+	if (size_override)
+		spec.width = spec.height = size_override;
 	double t0 = cpu_ms();
 	wfc_model *m;
 	if (api_spec_build_model(&spec, &m, &err) != API_OK) {
@@ -82,6 +87,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
+			size_override = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--fast-only"))
 			reference = false;
 		else if (!strcmp(argv[i], "--reference-only"))
@@ -108,5 +115,8 @@ int main(int argc, char **argv)
 		if (reference)
 			failures += bench_entry(xml, entries[i], reps, WFC_MODE_REFERENCE);
 	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("peak RSS %ld KiB\n", ru.ru_maxrss);
 	return failures ? 1 : 0;
 }

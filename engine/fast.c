@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REPAIR_RADIUS 2     /* first square: 5 x 5 cells around the failure */
-#define REPAIR_MAX_RADIUS 32
+#define REPAIR_RADIUS 3
+#define REPAIR_MAX_RADIUS 8
 #define NOISE_ENTROPY 1e-4f /* tie-break: far below any real entropy gap */
 
 static inline uint64_t splitmix64(uint64_t *x)
@@ -436,12 +436,22 @@ static bool repair(wfc_state *s)
 			ddx = ddx < MX - ddx ? ddx : MX - ddx;
 			ddy = ddy < MY - ddy ? ddy : MY - ddy;
 		}
-		if (ddx <= s->last_repair_radius && ddy <= s->last_repair_radius)
-			r = s->last_repair_radius * 2 > REPAIR_MAX_RADIUS ? REPAIR_MAX_RADIUS
-									  : s->last_repair_radius * 2;
+		/* Failing again inside the last square: widen it. Capped while
+		 * observations happen in between (small squares keep most of the
+		 * work); uncapped when the repair itself failed, since then the
+		 * square's surroundings are what rule it out. */
+		if (ddx <= s->last_repair_radius && ddy <= s->last_repair_radius) {
+			r = 2 * s->last_repair_radius;
+			if (s->observations_since_repair > 0 && r > REPAIR_MAX_RADIUS)
+				r = REPAIR_MAX_RADIUS;
+			int side = MX > MY ? MX : MY;
+			if (r > side)
+				r = side;
+		}
 	}
 	s->last_repair_cell = e;
 	s->last_repair_radius = r;
+	s->observations_since_repair = 0;
 	uint64_t *set = s->scratch + 4 * (size_t)s->words;
 	/* rim included: its cells keep their sets but must propagate again */
 	int R = r + 1;
@@ -568,6 +578,7 @@ static void observe(wfc_state *s, int node, uint64_t *rng)
 	memset(one, 0, (size_t)words * sizeof *one);
 	one[chosen / 64] = 1ull << (chosen % 64);
 	restrict_cell(s, node, one);
+	s->observations_since_repair++;
 }
 
 static bool canceled(const wfc_observer *obs)

@@ -93,6 +93,7 @@ struct wfc_state {
 	int contradiction_cell;
 	int repairs; /* repairs made in this attempt */
 	int last_repair_cell, last_repair_radius;
+	int observations_since_repair;
 	uint64_t *scratch; /* 5 pattern sets */
 };
 
