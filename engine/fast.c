@@ -120,10 +120,29 @@ static void heap_remove(wfc_state *s, int cell)
 	sift_down(s, s->heap_pos[moved]);
 }
 
-static float noise_of(const wfc_state *s, int cell)
+/* A tie-break in [0, 1) per cell and seed: one multiply-xorshift is
+ * random enough to order equal keys. */
+static inline float noise_of(const wfc_state *s, int cell)
 {
-	uint64_t x = s->noise_seed ^ ((uint64_t)cell * 0xD1B54A32D192ED03ull);
-	return (float)(splitmix64(&x) >> 40) * 0x1.0p-24f;
+	uint64_t x = (s->noise_seed ^ (uint64_t)cell) * 0xD1B54A32D192ED03ull;
+	return (float)((x ^ (x >> 29)) >> 40) * 0x1.0p-24f;
+}
+
+/* ln(x) for x > 0 to about 1e-5: plenty to order cells by entropy (the
+ * tie-break noise is 1e-4), at a fraction of libm's cost. */
+static inline float fast_log(float x)
+{
+	union {
+		float f;
+		uint32_t u;
+	} v = {.f = x};
+	int e = (int)((v.u >> 23) & 0xff) - 127;
+	v.u = (v.u & 0x007fffffu) | 0x3f800000u; /* mantissa in [1, 2) */
+	float f = v.f;
+	/* ln(f) on [1, 2) via the series of ln((1 + z) / (1 - z)), z = (f-1)/(f+1) */
+	float z = (f - 1.0f) / (f + 1.0f), z2 = z * z;
+	float ln_f = 2.0f * z * (1.0f + z2 * (1.0f / 3 + z2 * (1.0f / 5 + z2 * (1.0f / 7))));
+	return (float)e * 0.69314718f + ln_f;
 }
 
 static float key_of(const wfc_state *s, int cell)
@@ -131,7 +150,8 @@ static float key_of(const wfc_state *s, int cell)
 	if (s->m->heuristic == WFC_HEURISTIC_MRV)
 		return (float)s->sums_of_ones[cell] + 0.5f * noise_of(s, cell);
 	double sw = s->sums_w[cell];
-	return (float)(log(sw) - s->sums_wlogw[cell] / sw) + NOISE_ENTROPY * noise_of(s, cell);
+	return fast_log((float)sw) - (float)(s->sums_wlogw[cell] / sw) +
+	       NOISE_ENTROPY * noise_of(s, cell);
 }
 
 /* Puts an undecided node in the heap at its current key, or takes a
@@ -344,46 +364,63 @@ static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, in
 /* The four unions at once from the byte tables: one lookup per non-zero
  * byte of the set and direction. Inlined per word count so that the
  * common small sets (T <= 256) get fully unrolled loops. */
-static inline __attribute__((always_inline)) void
-unions_by_bytes_n(const wfc_model *m, const uint64_t *w, uint64_t *out, const int words)
+/* 128-bit lanes (SSE2 / NEON), a GCC and Clang extension. */
+typedef uint64_t wfc_v2 __attribute__((vector_size(16)));
+
+static inline wfc_v2 load_v2(const uint64_t *p)
 {
-	size_t stride = 256 * (size_t)words;
+	wfc_v2 x;
+	memcpy(&x, p, sizeof x);
+	return x;
+}
+
+/* The union tables' block for byte `byte` of set word k holding b. */
+static inline const uint64_t *union_block(const wfc_model *m, int k, int byte, unsigned b,
+					  int words)
+{
+	return m->byte_union + ((size_t)(k * 8 + byte) * 256 + b) * (size_t)(4 * words);
+}
+
+/* The four unions at once (out: 4 sets, direction-major) from the byte
+ * tables: one lookup per non-zero byte of the set. Unrolled by hand for
+ * one and two words (T <= 128), the common case. */
+static void unions_by_bytes(const wfc_state *s, const uint64_t *w, uint64_t *out)
+{
+	const wfc_model *m = s->m;
+	int words = s->words;
+	if (words <= 2) {
+		wfc_v2 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+		for (int k = 0; k < words; k++)
+			for (uint64_t v = w[k], byte = 0; v; byte++, v >>= 8) {
+				unsigned b = (unsigned)(v & 0xff);
+				if (!b)
+					continue;
+				const uint64_t *e = union_block(m, k, (int)byte, b, words);
+				a0 |= load_v2(e);
+				a1 |= load_v2(e + 2);
+				if (words == 2) {
+					a2 |= load_v2(e + 4);
+					a3 |= load_v2(e + 6);
+				}
+			}
+		memcpy(out, &a0, sizeof a0);
+		memcpy(out + 2, &a1, sizeof a1);
+		if (words == 2) {
+			memcpy(out + 4, &a2, sizeof a2);
+			memcpy(out + 6, &a3, sizeof a3);
+		}
+		return;
+	}
 	memset(out, 0, 4 * (size_t)words * sizeof *out);
-	for (int k = 0; k < words; k++) {
-		uint64_t v = w[k];
-		for (int byte = 0; v; byte++, v >>= 8) {
+	for (int k = 0; k < words; k++)
+		for (uint64_t v = w[k], byte = 0; v; byte++, v >>= 8) {
 			unsigned b = (unsigned)(v & 0xff);
 			if (!b)
 				continue;
-			size_t at = (size_t)(k * 8 + byte) * stride + (size_t)b * words;
-			for (int d = 0; d < 4; d++) {
-				const uint64_t *e = m->byte_union[d] + at;
-				uint64_t *o = out + (size_t)d * words;
-				for (int j = 0; j < words; j++)
-					o[j] |= e[j];
-			}
+			const uint64_t *e = union_block(m, k, (int)byte, b, words);
+			for (int j = 0; j < 4 * words; j++)
+				out[j] |= e[j];
 		}
-	}
-}
-
-static void unions_by_bytes(const wfc_state *s, const uint64_t *w, uint64_t *out)
-{
-	switch (s->words) {
-	case 1:
-		unions_by_bytes_n(s->m, w, out, 1);
-		break;
-	case 2:
-		unions_by_bytes_n(s->m, w, out, 2);
-		break;
-	case 3:
-		unions_by_bytes_n(s->m, w, out, 3);
-		break;
-	case 4:
-		unions_by_bytes_n(s->m, w, out, 4);
-		break;
-	default:
-		unions_by_bytes_n(s->m, w, out, s->words);
-	}
 }
 
 static bool propagate(wfc_state *s)
@@ -396,22 +433,34 @@ static bool propagate(wfc_state *s)
 		int x = c % MX, y = c / MX;
 		const uint64_t *w = s->wave + (size_t)c * words;
 		int ones = s->sums_of_ones[c];
-		/* with tables, all four unions cost about one pass over the bytes */
-		bool tabled = m->byte_union[0] && ones > 2 && ones < m->T;
-		if (tabled)
-			unions_by_bytes(s, w, unions);
+		bool tabled = m->byte_union && ones > 2 && ones < m->T, unions_ready = false;
 		for (int d = 0; d < 4; d++) {
 			int x2 = x + wfc_dx[d], y2 = y + wfc_dy[d];
 			if (!m->periodic && (x2 < 0 || y2 < 0 || x2 + N > MX || y2 + N > MY))
 				continue;
 			x2 = x2 < 0 ? x2 + MX : x2 >= MX ? x2 - MX : x2;
 			y2 = y2 < 0 ? y2 + MY : y2 >= MY ? y2 - MY : y2;
-			int n = x2 + y2 * MX;
-			const uint64_t *mask =
-			    tabled ? unions + (size_t)d * words
-				   : allowed_towards(s, w, ones, d, s->wave + (size_t)n * words,
-						     s->sums_of_ones[n], out);
-			if (!restrict_cell(s, n, mask))
+			int n = x2 + y2 * MX, ones_n = s->sums_of_ones[n];
+			const uint64_t *mask;
+			/* With tables, all four unions cost about one pass over the
+			 * set's bytes; a nearly decided neighbour is cheaper to check
+			 * pattern by pattern. */
+			if (tabled && ones_n > 2) {
+				if (!unions_ready) {
+					unions_by_bytes(s, w, unions);
+					unions_ready = true;
+				}
+				mask = unions + (size_t)d * words;
+			} else {
+				mask = allowed_towards(s, w, ones, d, s->wave + (size_t)n * words, ones_n,
+						       out);
+			}
+			/* most neighbours lose nothing: test before the full update */
+			const uint64_t *wn = s->wave + (size_t)n * words;
+			uint64_t gone = 0;
+			for (int k = 0; k < words; k++)
+				gone |= wn[k] & ~mask[k];
+			if (gone && !restrict_cell(s, n, mask))
 				return false;
 		}
 	}
@@ -508,6 +557,10 @@ static bool clear(wfc_state *s, int32_t seed)
 	s->noise_seed = splitmix64(&x);
 	memset(s->queued, 0, (size_t)s->cells);
 	uint64_t *full = s->scratch + 4 * (size_t)s->words, *set = s->scratch;
+	uint64_t *last = s->scratch + 3 * (size_t)s->words;
+	bool have_last = false;
+	int last_ones = 0;
+	double last_w = 0, last_wl = 0;
 	for (int k = 0; k < s->words; k++)
 		full[k] = ~0ull;
 	if (m->T % 64)
@@ -517,14 +570,37 @@ static bool clear(wfc_state *s, int32_t seed)
 		s->observed[i] = -1;
 		s->heap_pos[i] = -1;
 		initial_set(s, i % MX, i / MX, set);
-		set_cell(s, i, set);
+		if (memcmp(set, full, (size_t)s->words * sizeof *set) == 0) {
+			memcpy(s->wave + (size_t)i * s->words, full, (size_t)s->words * sizeof *set);
+			s->sums_of_ones[i] = m->T;
+			s->sums_w[i] = m->sum_w;
+			s->sums_wlogw[i] = m->sum_wlogw;
+			if (m->T == 1)
+				s->decided++;
+			continue;
+		}
+		/* few distinct initial sets (ground rows, borders): reuse sums */
+		if (have_last && memcmp(set, last, (size_t)s->words * sizeof *set) == 0) {
+			memcpy(s->wave + (size_t)i * s->words, set, (size_t)s->words * sizeof *set);
+			s->sums_of_ones[i] = last_ones;
+			s->sums_w[i] = last_w;
+			s->sums_wlogw[i] = last_wl;
+			if (last_ones == 1)
+				s->decided++;
+		} else {
+			set_cell(s, i, set);
+			memcpy(last, set, (size_t)s->words * sizeof *set);
+			have_last = true;
+			last_ones = s->sums_of_ones[i];
+			last_w = s->sums_w[i];
+			last_wl = s->sums_wlogw[i];
+		}
 		if (s->sums_of_ones[i] == 0) {
 			s->contradiction = true;
 			s->contradiction_cell = i;
 		}
 		/* cells already restricted must tell their neighbours */
-		if (memcmp(set, full, (size_t)s->words * sizeof *set) != 0)
-			enqueue(s, i);
+		enqueue(s, i);
 	}
 	if (s->contradiction)
 		return false;

@@ -44,9 +44,10 @@ struct wfc_model {
 	uint64_t *prop_mask[4];
 	uint64_t *full_mask[4]; /* union over all t: what a full cell allows */
 	uint64_t *ground_mask;  /* ground models: every pattern but T-1 */
-	/* Union of the masks of any 8 consecutive patterns, for T <= 512:
-	 * byte_union[d] + ((chunk * 256) + byte) * words. */
-	uint64_t *byte_union[4];
+	/* Unions of the masks of any subset of 8 consecutive patterns, for
+	 * T <= WFC_BYTE_UNION_MAX_T: the four directions of one (chunk, byte)
+	 * are adjacent, byte_union + ((chunk * 256 + byte) * 4 + d) * words. */
+	uint64_t *byte_union;
 
 	/* overlapping */
 	int color_count;

@@ -72,22 +72,21 @@ wfc_status wfc_model_build_masks(wfc_model *m, wfc_error *err)
 	/* Four Russians: a cell's union over its patterns then costs one table
 	 * lookup per byte of its set instead of one OR per pattern. */
 	if (m->T <= WFC_BYTE_UNION_MAX_T) {
-		size_t chunks = ((size_t)m->T + 7) / 8;
-		for (int d = 0; d < 4; d++) {
-			uint64_t *table = calloc(chunks * 256 * words, sizeof(uint64_t));
-			if (!table)
-				return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
-			m->byte_union[d] = table;
-			for (size_t c = 0; c < chunks; c++) {
-				uint64_t *chunk = table + c * 256 * words;
-				for (int b = 1; b < 256; b++) {
-					size_t t = c * 8 + (size_t)__builtin_ctz((unsigned)b);
-					const uint64_t *rest = chunk + (size_t)(b & (b - 1)) * words;
-					uint64_t *entry = chunk + (size_t)b * words;
+		size_t chunks = ((size_t)m->T + 7) / 8, block = 4 * words;
+		m->byte_union = calloc(chunks * 256 * block, sizeof(uint64_t));
+		if (!m->byte_union)
+			return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+		for (size_t c = 0; c < chunks; c++) {
+			uint64_t *chunk = m->byte_union + c * 256 * block;
+			for (int b = 1; b < 256; b++) {
+				size_t t = c * 8 + (size_t)__builtin_ctz((unsigned)b);
+				const uint64_t *rest = chunk + (size_t)(b & (b - 1)) * block;
+				uint64_t *entry = chunk + (size_t)b * block;
+				for (int d = 0; d < 4; d++)
 					for (size_t k = 0; k < words; k++)
-						entry[k] = rest[k] |
-							   (t < (size_t)m->T ? m->prop_mask[d][t * words + k] : 0);
-				}
+						entry[d * words + k] =
+						    rest[d * words + k] |
+						    (t < (size_t)m->T ? m->prop_mask[d][t * words + k] : 0);
 			}
 		}
 	}
@@ -169,9 +168,9 @@ void wfc_model_destroy(wfc_model *m)
 		free(m->prop_list[d]);
 		free(m->prop_mask[d]);
 		free(m->full_mask[d]);
-		free(m->byte_union[d]);
 	}
 	free(m->ground_mask);
+	free(m->byte_union);
 	free(m->colors);
 	free(m->patterns);
 	free(m->tile_pixels);
