@@ -49,8 +49,9 @@ static int max_repairs(const wfc_state *s)
 size_t wfc_fast_state_bytes(const wfc_model *m)
 {
 	size_t cells = (size_t)m->MX * m->MY;
-	/* key, heap, heap_pos, queue, queued */
-	return cells * (sizeof(float) + 3 * sizeof(int32_t) + 1);
+	/* key, heap, heap_pos, queue, queued; scratch */
+	return cells * (sizeof(float) + 3 * sizeof(int32_t) + 1) +
+	       5 * (((size_t)m->T + 63) / 64) * sizeof(uint64_t);
 }
 
 wfc_status wfc_fast_state_alloc(wfc_state *s)

@@ -64,6 +64,7 @@ struct wfc_model {
 struct wfc_state {
 	const wfc_model *m;
 	wfc_mode mode;
+	size_t memory; /* bytes allocated for this state */
 	int cells;
 	int words;      /* 64-bit words per cell in the wave */
 	uint64_t *wave; /* cells * words */

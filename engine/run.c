@@ -55,6 +55,7 @@ wfc_status wfc_state_create_mode(const wfc_model *m, wfc_mode mode, wfc_state **
 		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 	s->m = m;
 	s->mode = mode;
+	s->memory = bytes + sizeof *s;
 	s->cells = (int)cells;
 	s->words = (int)words;
 	s->wave = malloc(cells * words * sizeof *s->wave);
@@ -86,6 +87,11 @@ wfc_status wfc_state_create_mode(const wfc_model *m, wfc_mode mode, wfc_state **
 wfc_mode wfc_state_mode(const wfc_state *s)
 {
 	return s->mode;
+}
+
+size_t wfc_state_memory(const wfc_state *s)
+{
+	return s->memory;
 }
 
 int wfc_state_repairs(const wfc_state *s)

@@ -187,6 +187,8 @@ wfc_status wfc_state_create_mode(const wfc_model *m, wfc_mode mode, wfc_state **
 wfc_mode wfc_state_mode(const wfc_state *s);
 /* Fast mode: repairs made by the last run (0 in the reference mode). */
 int wfc_state_repairs(const wfc_state *s);
+/* Bytes the state allocated (not counting its model). */
+size_t wfc_state_memory(const wfc_state *s);
 void wfc_state_destroy(wfc_state *s);
 
 /* One attempt: limit < 0 means no limit; reaching the limit returns WFC_OK
