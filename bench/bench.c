@@ -4,10 +4,12 @@
  * For each entry: model setup time once, then R attempts with seeds
  * 1..R (reference-exact mode, single thread), reporting the median and
  * the mean CPU time per attempt and how many attempts succeeded.
- * Usage: bench [SHARED_DIR] [--reps R] [--entry K ...]
+ * Usage: bench [SHARED_DIR] [--reps R] [--entry K ...] [--size N]
+ *              [--fast-only | --reference-only] [--throughput JOBS]
  */
 #include "../api/spec.h"
 #include "../api/xml.h"
+#include "bench.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -84,9 +86,12 @@ int main(int argc, char **argv)
 	const char *shared = "../shared";
 	int reps = 20, entries[128], n = 0;
 	bool fast = true, reference = true;
+	int throughput_jobs = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--throughput") && i + 1 < argc)
+			throughput_jobs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
 			size_override = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--fast-only"))
@@ -105,10 +110,15 @@ int main(int argc, char **argv)
 	}
 	char xml[4096];
 	snprintf(xml, sizeof xml, "%s/corpus/samples.xml", shared);
-	printf(
-	    "wfc engine, reference-exact mode, one thread, %d attempts per entry (seeds 1..%d)\n",
-	    reps, reps);
+	if (!throughput_jobs)
+		printf("wfc engine, one thread, CPU time, %d attempts per entry (seeds 1..%d)\n", reps,
+		       reps);
 	int failures = 0;
+	if (throughput_jobs > 0) {
+		for (int i = 0; i < n; i++)
+			failures += bench_throughput(xml, entries[i], throughput_jobs);
+		return failures ? 1 : 0;
+	}
 	for (int i = 0; i < n; i++) {
 		if (fast)
 			failures += bench_entry(xml, entries[i], reps, WFC_MODE_FAST);
