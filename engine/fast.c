@@ -49,8 +49,8 @@ static int max_repairs(const wfc_state *s)
 size_t wfc_fast_state_bytes(const wfc_model *m)
 {
 	size_t cells = (size_t)m->MX * m->MY;
-	/* key, heap, heap_pos, queue, queued; scratch */
-	return cells * (sizeof(float) + 3 * sizeof(int32_t) + 1) +
+	/* key, heap, heap_pos, queue, dirty, queued; scratch */
+	return cells * (sizeof(float) + 4 * sizeof(int32_t) + 1) +
 	       5 * (((size_t)m->T + 63) / 64) * sizeof(uint64_t);
 }
 
@@ -62,8 +62,9 @@ wfc_status wfc_fast_state_alloc(wfc_state *s)
 	s->heap_pos = malloc(cells * sizeof *s->heap_pos);
 	s->queue = malloc(cells * sizeof *s->queue);
 	s->queued = malloc(cells);
+	s->dirty = malloc(cells * sizeof *s->dirty);
 	s->scratch = malloc(5 * (size_t)s->words * sizeof *s->scratch);
-	if (!s->key || !s->heap || !s->heap_pos || !s->queue || !s->queued || !s->scratch)
+	if (!s->key || !s->heap || !s->heap_pos || !s->queue || !s->queued || !s->dirty || !s->scratch)
 		return WFC_ERR_NOMEM;
 	return WFC_OK;
 }
@@ -179,11 +180,15 @@ static void heap_update(wfc_state *s, int cell)
 
 /* ---- sets ------------------------------------------------------------ */
 
+/* queued[] flags: in the propagation queue, in the dirty list */
+#define QUEUED 1
+#define DIRTY 2
+
 static inline void enqueue(wfc_state *s, int cell)
 {
-	if (s->queued[cell])
+	if (s->queued[cell] & QUEUED)
 		return;
-	s->queued[cell] = 1;
+	s->queued[cell] |= QUEUED;
 	size_t at = s->queue_head + s->queue_count;
 	if (at >= (size_t)s->cells)
 		at -= (size_t)s->cells;
@@ -197,7 +202,7 @@ static inline int dequeue(wfc_state *s)
 	if (++s->queue_head == (size_t)s->cells)
 		s->queue_head = 0;
 	s->queue_count--;
-	s->queued[cell] = 0;
+	s->queued[cell] &= (uint8_t)~QUEUED;
 	return cell;
 }
 
@@ -238,9 +243,24 @@ static bool restrict_cell(wfc_state *s, int cell, const uint64_t *mask)
 	}
 	if (ones == 1)
 		s->decided++;
-	heap_update(s, cell);
+	/* The heap is fixed once per observation, not per change: a cell often
+	 * shrinks several times in one propagation. */
+	if (!(s->queued[cell] & DIRTY)) {
+		s->queued[cell] |= DIRTY;
+		s->dirty[s->dirty_count++] = cell;
+	}
 	enqueue(s, cell);
 	return true;
+}
+
+static void flush_dirty(wfc_state *s)
+{
+	for (int i = 0; i < s->dirty_count; i++) {
+		int cell = s->dirty[i];
+		s->queued[cell] &= (uint8_t)~DIRTY;
+		heap_update(s, cell);
+	}
+	s->dirty_count = 0;
 }
 
 /* The set a cell starts every run with: all patterns, less those with no
@@ -546,6 +566,7 @@ static bool clear(wfc_state *s, int32_t seed)
 	const wfc_model *m = s->m;
 	int MX = m->MX;
 	s->queue_head = s->queue_count = 0;
+	s->dirty_count = 0;
 	s->heap_size = 0;
 	s->decided = 0;
 	s->contradiction = false;
@@ -621,6 +642,7 @@ static bool clear(wfc_state *s, int32_t seed)
 static int next_node(wfc_state *s)
 {
 	const wfc_model *m = s->m;
+	flush_dirty(s);
 	if (m->heuristic != WFC_HEURISTIC_SCANLINE)
 		return s->heap_size > 0 ? s->heap[0] : -1;
 	for (int i = s->scan_pointer; i < s->cells; i++) {

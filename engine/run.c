@@ -116,6 +116,7 @@ void wfc_state_destroy(wfc_state *s)
 	free(s->heap_pos);
 	free(s->queue);
 	free(s->queued);
+	free(s->dirty);
 	free(s->scratch);
 	free(s);
 }
