@@ -403,33 +403,42 @@ static inline const uint64_t *union_block(const wfc_model *m, int k, int byte, u
 }
 
 /* The four unions at once (out: 4 sets, direction-major) from the byte
- * tables: one lookup per non-zero byte of the set. Unrolled by hand for
- * one and two words (T <= 128), the common case. */
+ * tables: one lookup per non-zero byte of the set. Instantiated for each
+ * word count up to 4 (T <= 256) so that the lane loops unroll into
+ * registers. */
+static inline __attribute__((always_inline)) void
+unions_by_bytes_n(const wfc_model *m, const uint64_t *w, uint64_t *out, const int words)
+{
+	wfc_v2 acc[8] = {0}; /* 2 * words lanes, words <= 4 */
+	for (int k = 0; k < words; k++)
+		for (uint64_t v = w[k], byte = 0; v; byte++, v >>= 8) {
+			unsigned b = (unsigned)(v & 0xff);
+			if (!b)
+				continue;
+			const uint64_t *e = union_block(m, k, (int)byte, b, words);
+#pragma GCC unroll 8
+			for (int j = 0; j < 2 * words; j++)
+				acc[j] |= load_v2(e + 2 * j);
+		}
+	memcpy(out, acc, 2 * (size_t)words * sizeof *acc);
+}
+
 static void unions_by_bytes(const wfc_state *s, const uint64_t *w, uint64_t *out)
 {
 	const wfc_model *m = s->m;
 	int words = s->words;
-	if (words <= 2) {
-		wfc_v2 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-		for (int k = 0; k < words; k++)
-			for (uint64_t v = w[k], byte = 0; v; byte++, v >>= 8) {
-				unsigned b = (unsigned)(v & 0xff);
-				if (!b)
-					continue;
-				const uint64_t *e = union_block(m, k, (int)byte, b, words);
-				a0 |= load_v2(e);
-				a1 |= load_v2(e + 2);
-				if (words == 2) {
-					a2 |= load_v2(e + 4);
-					a3 |= load_v2(e + 6);
-				}
-			}
-		memcpy(out, &a0, sizeof a0);
-		memcpy(out + 2, &a1, sizeof a1);
-		if (words == 2) {
-			memcpy(out + 4, &a2, sizeof a2);
-			memcpy(out + 6, &a3, sizeof a3);
-		}
+	switch (words) {
+	case 1:
+		unions_by_bytes_n(m, w, out, 1);
+		return;
+	case 2:
+		unions_by_bytes_n(m, w, out, 2);
+		return;
+	case 3:
+		unions_by_bytes_n(m, w, out, 3);
+		return;
+	case 4:
+		unions_by_bytes_n(m, w, out, 4);
 		return;
 	}
 	memset(out, 0, 4 * (size_t)words * sizeof *out);
