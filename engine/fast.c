@@ -458,19 +458,34 @@ static bool propagate(wfc_state *s)
 	const wfc_model *m = s->m;
 	int MX = m->MX, MY = m->MY, N = m->N, words = s->words;
 	uint64_t *out = s->scratch, *unions = s->scratch + (size_t)words;
+	/* last column/row a neighbour node may be in */
+	int xlast = m->periodic ? MX - 1 : MX - N, ylast = m->periodic ? MY - 1 : MY - N;
 	while (s->queue_count > 0) {
 		int c = dequeue(s);
 		int x = c % MX, y = c / MX;
 		const uint64_t *w = s->wave + (size_t)c * words;
 		int ones = s->sums_of_ones[c];
 		bool tabled = m->byte_union && ones > 2 && ones < m->T, unions_ready = false;
+		/* neighbours in directions 0..3, -1 where none (non-periodic edge,
+		 * or a cell that is not a node) */
+		int around[4];
+		if (m->periodic) {
+			around[0] = x > 0 ? c - 1 : c + MX - 1;
+			around[1] = y < MY - 1 ? c + MX : x;
+			around[2] = x < MX - 1 ? c + 1 : c - MX + 1;
+			around[3] = y > 0 ? c - MX : c + (MY - 1) * MX;
+		} else {
+			bool row = y <= ylast, col = x <= xlast;
+			around[0] = x > 0 && x - 1 <= xlast && row ? c - 1 : -1;
+			around[1] = y < ylast && col ? c + MX : -1;
+			around[2] = x < xlast && row ? c + 1 : -1;
+			around[3] = y > 0 && y - 1 <= ylast && col ? c - MX : -1;
+		}
 		for (int d = 0; d < 4; d++) {
-			int x2 = x + wfc_dx[d], y2 = y + wfc_dy[d];
-			if (!m->periodic && (x2 < 0 || y2 < 0 || x2 + N > MX || y2 + N > MY))
+			int n = around[d];
+			if (n < 0)
 				continue;
-			x2 = x2 < 0 ? x2 + MX : x2 >= MX ? x2 - MX : x2;
-			y2 = y2 < 0 ? y2 + MY : y2 >= MY ? y2 - MY : y2;
-			int n = x2 + y2 * MX, ones_n = s->sums_of_ones[n];
+			int ones_n = s->sums_of_ones[n];
 			const uint64_t *mask;
 			/* With tables, all four unions cost about one pass over the
 			 * set's bytes; a nearly decided neighbour is cheaper to check
