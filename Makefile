@@ -2,7 +2,7 @@
 
 CC       ?= cc
 BUILD    ?= build
-PKGS     := libpng expat libcjson
+PKGS     := libpng expat libcjson libmicrohttpd
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2
 CFLAGS   ?= -g $(OPT)
@@ -18,6 +18,9 @@ API_SRC    := $(wildcard api/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard tests/*.c tests/validator/*.c)
 BENCH_SRC  := $(wildcard bench/*.c)
+SERVER_SRC := $(wildcard server/*.c)
+# everything but main.c, so the unit tests can link the server's modules
+SERVER_LIB_SRC := $(filter-out server/main.c,$(SERVER_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -25,13 +28,14 @@ DEPS_OK := $(BUILD)/.deps-ok
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-.PHONY: all test test-unit test-asan run bench clean format deps help corpus
-all: $(BUILD)/wfc
+.PHONY: all test test-unit test-asan run demo bench clean format deps help corpus
+all: $(BUILD)/wfc $(BUILD)/wfcd
 
 help:
-	@echo "make            build $(BUILD)/wfc (the CLI)"
+	@echo "make            build $(BUILD)/wfc (the CLI) and $(BUILD)/wfcd (the HTTP service)"
 	@echo "make test       unit + golden tests, then the same under ASan+UBSan"
-	@echo "make run        demo: generate a level to out/demo.png"
+	@echo "make run        start wfcd on http://127.0.0.1:8080 with the built-in library"
+	@echo "make demo       generate a demo level to out/demo.png"
 	@echo "make bench      engine benchmarks (figures in docs/PERFORMANCE.md)"
 	@echo "make corpus     run the whole reference corpus into out/corpus"
 	@echo "make format     clang-format every C file"
@@ -55,7 +59,13 @@ $(BUILD)/libwfcapi.a: $(call obj,$(API_SRC))
 $(BUILD)/wfc: $(call obj,$(CLI_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/tests: $(call obj,$(TEST_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+$(BUILD)/libwfcsrv.a: $(call obj,$(SERVER_LIB_SRC))
+	$(AR) rcs $@ $^
+
+$(BUILD)/wfcd: $(call obj,server/main.c) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/tests: $(call obj,$(TEST_SRC)) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion $(LDLIBS)
 
 $(BUILD)/bench: $(call obj,$(BENCH_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
@@ -64,17 +74,22 @@ $(BUILD)/bench: $(call obj,$(BENCH_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
 # Tests find the reference corpus through WFC_SHARED; without it they skip.
 test: test-unit test-asan
 
-test-unit: $(BUILD)/tests $(BUILD)/wfc
-	WFC_SHARED=$(SHARED) WFC_CLI=$(BUILD)/wfc $(BUILD)/tests -j2
+test-unit: $(BUILD)/tests $(BUILD)/wfc $(BUILD)/wfcd $(BUILD)/mklibrary
+	WFC_SHARED=$(SHARED) WFC_CLI=$(BUILD)/wfc WFC_MKLIBRARY=$(BUILD)/mklibrary $(BUILD)/tests -j2
 
 # Same suite, sanitized; the slowest golden entries are left to test-unit.
 test-asan:
 	$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="$(SANITIZE)" \
-		build-asan/tests build-asan/wfc
+		build-asan/tests build-asan/wfc build-asan/wfcd build-asan/mklibrary
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		WFC_SHARED=$(SHARED) WFC_CLI=build-asan/wfc WFC_QUICK=1 build-asan/tests -j2
+		WFC_SHARED=$(SHARED) WFC_CLI=build-asan/wfc WFC_MKLIBRARY=build-asan/mklibrary \
+		WFC_QUICK=1 build-asan/tests -j2
 
-run: $(BUILD)/wfc
+# The service on http://127.0.0.1:8080, built-in library, data in ./data.
+run: $(BUILD)/wfcd
+	$(BUILD)/wfcd --port 8080 --bind 127.0.0.1
+
+demo: $(BUILD)/wfc
 	@mkdir -p out
 	$(BUILD)/wfc demo -o out/demo.png
 
@@ -82,13 +97,51 @@ corpus: $(BUILD)/wfc
 	$(BUILD)/wfc corpus $(SHARED)/corpus/samples.xml -o out/corpus
 
 bench: $(BUILD)/bench
-	$(BUILD)/bench $(SHARED)
+	bash bench/compare.sh $(SHARED)
 
 format:
-	clang-format -i $(ENGINE_SRC) $(API_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) \
-		$(wildcard engine/*.h api/*.h cli/*.h tests/*.h tests/validator/*.h bench/*.h)
+	clang-format -i $(ENGINE_SRC) $(API_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) $(SERVER_SRC) \
+		$(LIBRARY_SRC) \
+		$(wildcard engine/*.h api/*.h cli/*.h tests/*.h tests/validator/*.h bench/*.h server/*.h)
 
 clean:
 	rm -rf build build-asan out
 
+# The built-in library: library/ is drawn by tools/mklibrary.c, the
+# project's own art. `make library` redraws it; tests/test_library.c checks
+# that the committed files are what the generator draws (WFC_MKLIBRARY).
+LIBRARY_SRC := tools/mklibrary.c
+.PHONY: library
+$(BUILD)/mklibrary: $(call obj,$(LIBRARY_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+library: $(BUILD)/mklibrary
+	$(BUILD)/mklibrary -o library
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- HTTP contract: openapi.yaml lint and the integration tests ----
+# scripts/contract-tools.sh installs the pinned npm tools (tools/contract/)
+# when missing; without node/npm both targets say so and skip. The
+# integration tests run real wfcd processes behind `prism proxy --errors`.
+IT_SRC := $(wildcard tests/server/*.c)
+PRISM  := tools/contract/node_modules/.bin/prism
+.PHONY: test-contract test-server contract-tools format-server-tests
+test: test-contract test-server
+
+contract-tools:
+	@sh scripts/contract-tools.sh
+
+test-contract:
+	@sh scripts/contract-lint.sh openapi.yaml
+
+$(BUILD)/server-tests: $(call obj,$(IT_SRC))
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion $(LDLIBS)
+
+test-server: $(BUILD)/server-tests $(BUILD)/wfcd contract-tools
+	WFC_SHARED=$(SHARED) WFCD_BIN=$(BUILD)/wfcd WFCD_PRISM=$(PRISM) WFCD_OPENAPI=openapi.yaml \
+		$(BUILD)/server-tests -j2
+
+format: format-server-tests
+format-server-tests:
+	clang-format -i $(IT_SRC) $(wildcard tests/server/*.h)

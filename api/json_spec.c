@@ -492,6 +492,25 @@ static int parse_root(const cJSON *root, const char *base_dir, api_spec *out, ap
 	                                     : api_json_parse_tiled(root, base_dir, out, err);
 }
 
+int api_json_parse(const char *json, size_t len, cJSON **out, api_error *err)
+{
+	*out = NULL;
+	if (!json) return api_fail_at(err, API_ERR_INPUT, "", "no JSON document given");
+	if (len > API_JSON_MAX_BYTES)
+		return api_fail_at(err, API_ERR_INPUT, "",
+		                   "the document is %zu bytes, over the limit of %u bytes", len,
+		                   API_JSON_MAX_BYTES);
+	return parse_document(json, len, out, err);
+}
+
+int api_spec_from_cjson(const cJSON *root, const char *base_dir, api_spec *out, api_error *err)
+{
+	memset(out, 0, sizeof *out);
+	int rc = parse_root(root, base_dir, out, err);
+	if (rc) api_spec_free(out);
+	return rc;
+}
+
 int api_spec_from_json(const char *json, size_t len, const char *base_dir, api_spec *out,
                        api_error *err)
 {

@@ -27,4 +27,16 @@ int api_spec_from_json(const char *json, size_t len, const char *base_dir, api_s
 /* Self-contained JSON (images inline as data URIs), pretty-printed. */
 char *api_spec_to_json(const api_spec *s, api_error *err);
 
+/* For front ends that look at a document before it becomes a spec (the
+ * server strips its job options and applies overrides first):
+ * api_json_parse parses any JSON text with the checks and messages of the
+ * spec reader (empty document, syntax errors with line and column, trailing
+ * data), under the lock every cJSON parse of the process takes (cJSON keeps
+ * the last error position in a global). *out is the caller's, freed with
+ * cJSON_Delete. api_spec_from_cjson is api_spec_from_json on such a tree. */
+struct cJSON;
+int api_json_parse(const char *json, size_t len, struct cJSON **out, api_error *err);
+int api_spec_from_cjson(const struct cJSON *root, const char *base_dir, api_spec *out,
+                        api_error *err);
+
 #endif

@@ -115,7 +115,7 @@ Test(fast, memory_per_cell)
 	enum { TILES = 32 };
 	static uint32_t px[TILES][4];
 	static const uint32_t *images[TILES][1];
-	static char names[TILES][8];
+	static char names[TILES][16];
 	wfc_tile tiles[TILES];
 	wfc_neighbor rules[TILES];
 	for (int i = 0; i < TILES; i++) {

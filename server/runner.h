@@ -1,0 +1,34 @@
+/*
+ * runner.h - one job's run: spec -> engine -> PNG, JSON grid, text grid.
+ *
+ * The only server file that calls the engine; workers.c calls it on worker
+ * threads, never on HTTP threads. Attempt k uses seed + k (int32
+ * wraparound), as docs/http-api.md promises; progress (fraction of cells
+ * decided) and the time limit go through the engine's observer: the
+ * progress callback raises the cancel flag when the deadline has passed,
+ * and the flag's value says why the run stopped (SRV_CANCEL_*).
+ *
+ * Ownership: the outcome's result buffers are the caller's (srv_jobs_finish
+ * takes them).
+ */
+#ifndef SRV_RUNNER_H
+#define SRV_RUNNER_H
+
+#include "../api/spec.h"
+#include "jobs.h"
+
+#include <stdatomic.h>
+
+typedef struct {
+	atomic_int *cancel;        /* the job's flag, raised by DELETE, shutdown or deadline */
+	atomic_uint *progress_ppm; /* written as the run goes; may be NULL */
+	int64_t time_limit_ms;     /* from the start of the run; 0 = none */
+	double deadline_ms;        /* set by srv_run_spec */
+} srv_run_control;
+
+/* Fills out (status, attempts, result or error, run_ms, requeue) and adds
+ * the attempts that contradicted to *contradictions. */
+void srv_run_spec(const api_spec *spec, int32_t seed, srv_run_control *ctl, srv_job_outcome *out,
+                  int *contradictions);
+
+#endif
