@@ -96,8 +96,9 @@ demo: $(BUILD)/wfc
 corpus: $(BUILD)/wfc
 	$(BUILD)/wfc corpus $(SHARED)/corpus/samples.xml -o out/corpus
 
-bench: $(BUILD)/bench
+bench: $(BUILD)/bench $(BUILD)/wfcd
 	bash bench/compare.sh $(SHARED)
+	bash bench/server.sh
 
 format:
 	clang-format -i $(ENGINE_SRC) $(API_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) $(SERVER_SRC) \

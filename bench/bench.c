@@ -8,8 +8,9 @@
  *
  * usage: bench [SHARED_DIR] [--entry K]... [--size N] [--periodic 0|1]
  *              [--ground 0|1] [--reps R] [--mode fast|reference|both] [--tsv]
- *              [--throughput JOBS]
+ *              [--throughput JOBS [--library DIR --library-entry NAME]]
  */
+#include "../api/library.h"
 #include "../api/spec.h"
 #include "../api/xml.h"
 #include "bench.h"
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
 	const char *shared = "../shared";
 	bench_options o = {.periodic = -1, .ground = -1, .reps = 20};
 	int entries[128], n = 0, throughput_jobs = 0;
+	const char *library = NULL, *library_entry = NULL;
 	bool fast = true, reference = true;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -140,6 +142,10 @@ int main(int argc, char **argv)
 			o.periodic = atoi(v);
 		else if (!strcmp(a, "--ground"))
 			o.ground = atoi(v);
+		else if (!strcmp(a, "--library"))
+			library = v;
+		else if (!strcmp(a, "--library-entry"))
+			library_entry = v;
 		else if (!strcmp(a, "--throughput"))
 			throughput_jobs = atoi(v);
 		else if (!strcmp(a, "--entry") && n < 128)
@@ -161,6 +167,21 @@ int main(int argc, char **argv)
 	char xml[4096];
 	snprintf(xml, sizeof xml, "%s/corpus/samples.xml", shared);
 	int failures = 0;
+	if (throughput_jobs > 0 && library && library_entry) {
+		/* in-process baseline of the server benchmark */
+		api_library *lib;
+		api_spec spec;
+		api_error err = {0};
+		if (api_library_open(library, &lib, &err) != API_OK ||
+		    api_library_load(lib, library_entry, &spec, &err) != API_OK) {
+			fprintf(stderr, "bench: %s: %s\n", library_entry, err.message);
+			return 1;
+		}
+		failures = bench_throughput_spec(&spec, throughput_jobs);
+		api_spec_free(&spec);
+		api_library_close(lib);
+		return failures ? 1 : 0;
+	}
 	if (throughput_jobs > 0) {
 		for (int i = 0; i < n; i++)
 			failures += bench_throughput(xml, entries[i], throughput_jobs);

@@ -61,22 +61,32 @@ static double jobs_per_second(const wfc_model *m, int threads, int jobs)
 	return jobs / ((wall_ms() - t0) / 1e3);
 }
 
-int bench_throughput(const char *xml, int entry, int jobs)
+int bench_throughput_spec(const api_spec *spec, int jobs)
 {
-	api_spec spec;
 	api_error err = {0};
 	wfc_model *m;
-	if (api_xml_load_entry(xml, entry, &spec, &err) != API_OK ||
-	    api_spec_build_model(&spec, &m, &err) != API_OK) {
-		fprintf(stderr, "bench: entry %d: %s\n", entry, err.message);
+	if (api_spec_build_model(spec, &m, &err) != API_OK) {
+		fprintf(stderr, "bench: %s: %s\n", spec->name, err.message);
 		return 1;
 	}
 	double one = jobs_per_second(m, 1, jobs);
 	double two = jobs_per_second(m, 2, jobs);
 	printf("throughput %-10s %dx%d, %d jobs: 1 thread %.1f jobs/s, 2 threads %.1f jobs/s, "
 	       "ratio %.2f\n",
-	       spec.name, spec.width, spec.height, jobs, one, two, two / one);
+	       spec->name, spec->width, spec->height, jobs, one, two, two / one);
 	wfc_model_destroy(m);
-	api_spec_free(&spec);
 	return 0;
+}
+
+int bench_throughput(const char *xml, int entry, int jobs)
+{
+	api_spec spec;
+	api_error err = {0};
+	if (api_xml_load_entry(xml, entry, &spec, &err) != API_OK) {
+		fprintf(stderr, "bench: entry %d: %s\n", entry, err.message);
+		return 1;
+	}
+	int rc = bench_throughput_spec(&spec, jobs);
+	api_spec_free(&spec);
+	return rc;
 }

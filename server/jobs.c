@@ -130,7 +130,7 @@ static void file_name(char *out, size_t size, const char *id, const char *suffix
 }
 
 /* Writes the job's current record; see the lock order in jobs.h. */
-static void persist_record(srv_jobs *s, const char *id)
+static void persist_record(srv_jobs *s, const char *id, bool durable)
 {
 	if (!s->o.data_dir) return;
 	pthread_mutex_lock(&s->persist_lock);
@@ -141,7 +141,7 @@ static void persist_record(srv_jobs *s, const char *id)
 	if (rec) {
 		char name[SRV_ID_MAX + 16], err[512];
 		file_name(name, sizeof name, id, ".json");
-		if (srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, rec, strlen(rec), err,
+		if (srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, rec, strlen(rec), durable, err,
 		                      sizeof err))
 			log_io(s, "job record", err);
 	} else if (j) {
@@ -285,7 +285,7 @@ int srv_jobs_restore(srv_jobs *s, int *loaded)
 			continue;
 		}
 		(*loaded)++;
-		persist_record(s, r.jobs[i]->id);
+		persist_record(s, r.jobs[i]->id, false);
 	}
 	free(r.jobs);
 	return requeued;
@@ -352,7 +352,8 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 	char name[SRV_ID_MAX + 16], err[512];
 	file_name(name, sizeof name, j->id, ".spec.json");
 	if (s->o.data_dir && srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, pa->spec_json,
-	                                       strlen(pa->spec_json), err, sizeof err)) {
+	                                       strlen(pa->spec_json), pa->durable, err,
+	                                       sizeof err)) {
 		log_io(s, "job spec", err);
 		free(j);
 		free_params_spec(pa);
@@ -397,7 +398,7 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 		free_job(j);
 		return rc;
 	}
-	persist_record(s, view->id);
+	persist_record(s, view->id, pa->durable);
 	return 0;
 }
 
@@ -498,7 +499,7 @@ int srv_jobs_delete(srv_jobs *s, const char *id, srv_job_view *view)
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_unlock(&s->persist_lock);
 	if (notify) {
-		persist_record(s, id);
+		persist_record(s, id, false);
 		if (s->o.on_finish) s->o.on_finish(s->o.listener_ctx, id);
 	}
 	return rc;
@@ -585,7 +586,7 @@ bool srv_jobs_claim(srv_jobs *s, const char *id, srv_job_claim *c, srv_problem *
 	c->progress_ppm = &j->progress_ppm;
 	c->job = j;
 	pthread_mutex_unlock(&s->lock);
-	persist_record(s, id);
+	persist_record(s, id, false);
 	if (c->spec) return true;
 
 	/* Restored after a restart: the spec is on disk. */
@@ -642,7 +643,7 @@ static bool write_results(srv_jobs *s, const char *id, const srv_result *r)
 	for (int f = 0; f < SRV_FMT_COUNT; f++) {
 		if (!r->data[f]) continue;
 		file_name(name, sizeof name, id, result_suffix[f]);
-		if (srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, r->data[f], r->size[f],
+		if (srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, r->data[f], r->size[f], false,
 		                      err, sizeof err)) {
 			log_io(s, "result", err);
 			return false;
@@ -711,7 +712,7 @@ void srv_jobs_finish(srv_jobs *s, srv_job_claim *c, srv_job_outcome *o)
 	}
 	pthread_mutex_unlock(&s->lock);
 	srv_result_free(&o->result);
-	persist_record(s, c->id);
+	persist_record(s, c->id, false);
 	if (notify && s->o.on_finish) s->o.on_finish(s->o.listener_ctx, c->id);
 	memset(c, 0, sizeof *c);
 }

@@ -55,6 +55,9 @@ typedef struct {
 	int64_t time_limit_ms;
 	const char *idem_key; /* NULL: none */
 	char body_hash[65];   /* of the request body, for Idempotency-Key */
+	/* fsync the accepted job: POST /v1/jobs promises to keep it; a
+	 * /v1/generate client waits for the answer and retries on failure */
+	bool durable;
 } srv_job_params;
 
 /* What a worker gets when it claims a job. */

@@ -89,7 +89,7 @@ static bool path_of(char *out, size_t size, const char *dir, const char *sub, co
 }
 
 int srv_persist_write(const char *dir, const char *sub, const char *name, const void *data,
-                      size_t size, char *err, size_t err_size)
+                      size_t size, bool durable, char *err, size_t err_size)
 {
 	char path[4096], tmp[4096];
 	if (!path_of(path, sizeof path, dir, sub, "", name, "") ||
@@ -111,7 +111,7 @@ int srv_persist_write(const char *dir, const char *sub, const char *name, const 
 		p += w;
 		left -= (size_t)w;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) goto fail_unlink;
+	if ((durable && fsync(fd) != 0) || close(fd) != 0) goto fail_unlink;
 	if (rename(tmp, path) != 0) goto fail_unlink;
 	return 0;
 fail_unlink : {

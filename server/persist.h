@@ -27,8 +27,13 @@
 /* Creates DIR and its subdirectories, removes stale temp files. 0 or -1
  * with a message. */
 int srv_persist_init(const char *dir, char *err, size_t err_size);
+/* Writes the file atomically (temp file + rename). durable: fsync before
+ * the rename, for what the service has promised to keep (an accepted job,
+ * a registered asset); everything else is left to the page cache, since a
+ * job whose later files are lost in a power cut simply runs again, with
+ * the same seed and the same result. */
 int srv_persist_write(const char *dir, const char *sub, const char *name, const void *data,
-                      size_t size, char *err, size_t err_size);
+                      size_t size, bool durable, char *err, size_t err_size);
 /* Missing files are not an error. */
 void srv_persist_remove(const char *dir, const char *sub, const char *name);
 /* *data malloc'd, NUL-terminated; -1 with a message (missing, too large). */

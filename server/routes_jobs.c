@@ -82,7 +82,7 @@ static enum MHD_Result draining(srv_request *rq)
 }
 
 /* Parses and submits the body: 0 with *v, or a response already queued. */
-static int submit(srv_app *app, srv_request *rq, srv_job_view *v, bool *existing,
+static int submit(srv_app *app, srv_request *rq, bool durable, srv_job_view *v, bool *existing,
                   enum MHD_Result *ret)
 {
 	srv_problem p;
@@ -102,6 +102,7 @@ static int submit(srv_app *app, srv_request *rq, srv_job_view *v, bool *existing
 	params.seed = jr.seed;
 	params.format = jr.format;
 	params.time_limit_ms = jr.time_limit_ms;
+	params.durable = durable;
 	params.idem_key = srv_request_header(rq, "Idempotency-Key");
 	api_sha256_hex_of(rq->body ? rq->body : "", rq->body_len, params.body_hash);
 	int rc = srv_jobs_submit(app->jobs, &params, v, existing, &p);
@@ -128,7 +129,7 @@ enum MHD_Result srv_jobs_post(srv_app *app, srv_request *rq)
 	if (wait < 0) return bad_wait(rq);
 	bool existing = false;
 	enum MHD_Result ret;
-	if (submit(app, rq, &v, &existing, &ret)) return ret;
+	if (submit(app, rq, true, &v, &existing, &ret)) return ret;
 	if (wait > 0 && !finished(&v) && srv_request_wait(rq, v.id, (double)wait)) {
 		rq->wait_aux = wait;
 		return MHD_YES;
@@ -285,7 +286,7 @@ enum MHD_Result srv_generate(srv_app *app, srv_request *rq)
 	if (!rq->resumed) {
 		bool existing = false;
 		enum MHD_Result ret;
-		if (submit(app, rq, &v, &existing, &ret)) return ret;
+		if (submit(app, rq, false, &v, &existing, &ret)) return ret;
 		double wait_s = (double)v.time_limit_ms / 1e3 + GENERATE_QUEUE_SLACK_S;
 		if (!finished(&v) && srv_request_wait(rq, v.id, wait_s)) return MHD_YES;
 	}
