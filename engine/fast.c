@@ -385,16 +385,6 @@ static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, in
 /* The four unions at once from the byte tables: one lookup per non-zero
  * byte of the set and direction. Inlined per word count so that the
  * common small sets (T <= 256) get fully unrolled loops. */
-/* 128-bit lanes (SSE2 / NEON), a GCC and Clang extension. */
-typedef uint64_t wfc_v2 __attribute__((vector_size(16)));
-
-static inline wfc_v2 load_v2(const uint64_t *p)
-{
-	wfc_v2 x;
-	memcpy(&x, p, sizeof x);
-	return x;
-}
-
 /* The union tables' block for byte `byte` of set word k holding b. */
 static inline const uint64_t *union_block(const wfc_model *m, int k, int byte, unsigned b,
 					  int words)
@@ -406,24 +396,35 @@ static inline const uint64_t *union_block(const wfc_model *m, int k, int byte, u
  * tables: one lookup per non-zero byte of the set. Instantiated for each
  * word count up to 4 (T <= 256) so that the lane loops unroll into
  * registers. */
+/* 256-bit lanes: two SSE2 registers on the baseline build, one AVX2
+ * register in the clone that runs where the CPU has AVX2. */
+typedef uint64_t wfc_v4 __attribute__((vector_size(32)));
+
 static inline __attribute__((always_inline)) void
 unions_by_bytes_n(const wfc_model *m, const uint64_t *w, uint64_t *out, const int words)
 {
-	wfc_v2 acc[8] = {0}; /* 2 * words lanes, words <= 4 */
+	wfc_v4 acc[4] = {0}; /* words lanes of four words: the 4 * words block */
 	for (int k = 0; k < words; k++)
 		for (uint64_t v = w[k], byte = 0; v; byte++, v >>= 8) {
 			unsigned b = (unsigned)(v & 0xff);
 			if (!b)
 				continue;
 			const uint64_t *e = union_block(m, k, (int)byte, b, words);
-#pragma GCC unroll 8
-			for (int j = 0; j < 2 * words; j++)
-				acc[j] |= load_v2(e + 2 * j);
+#pragma GCC unroll 4
+			for (int j = 0; j < words; j++) {
+				wfc_v4 x;
+				memcpy(&x, e + 4 * j, sizeof x);
+				acc[j] |= x;
+			}
 		}
-	memcpy(out, acc, 2 * (size_t)words * sizeof *acc);
+	memcpy(out, acc, (size_t)words * sizeof *acc);
 }
 
-static void unions_by_bytes(const wfc_state *s, const uint64_t *w, uint64_t *out)
+/* The four unions at once (out: 4 sets, direction-major) from the byte
+ * tables: one lookup per non-zero byte of the set. Instantiated per word
+ * count up to 4 (T <= 256) so that the lane loops unroll into registers. */
+__attribute__((target_clones("avx2", "default"))) static void
+unions_by_bytes(const wfc_state *s, const uint64_t *w, uint64_t *out)
 {
 	const wfc_model *m = s->m;
 	int words = s->words;
