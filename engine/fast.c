@@ -382,9 +382,6 @@ static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, in
 	return out;
 }
 
-/* The four unions at once from the byte tables: one lookup per non-zero
- * byte of the set and direction. Inlined per word count so that the
- * common small sets (T <= 256) get fully unrolled loops. */
 /* The union tables' block for byte `byte` of set word k holding b. */
 static inline const uint64_t *union_block(const wfc_model *m, int k, int byte, unsigned b,
 					  int words)
@@ -392,10 +389,6 @@ static inline const uint64_t *union_block(const wfc_model *m, int k, int byte, u
 	return m->byte_union + ((size_t)(k * 8 + byte) * 256 + b) * (size_t)(4 * words);
 }
 
-/* The four unions at once (out: 4 sets, direction-major) from the byte
- * tables: one lookup per non-zero byte of the set. Instantiated for each
- * word count up to 4 (T <= 256) so that the lane loops unroll into
- * registers. */
 /* 256-bit lanes: two SSE2 registers on the baseline build, one AVX2
  * register in the clone that runs where the CPU has AVX2. */
 typedef uint64_t wfc_v4 __attribute__((vector_size(32)));
