@@ -13,13 +13,18 @@ static inline bool alive(const wfc_state *s, int i, int t)
 }
 
 /* Node and pattern offset that give output pixel (x, y) of a complete
- * overlapping run: the last N-1 rows/columns come from nodes up-left. */
+ * overlapping run. Periodic: every cell is a node, its own pattern's
+ * corner. Otherwise the pixels right of / below the last node come from
+ * that node's pattern. (The reference takes the last N-1 rows and columns
+ * from the node N-1 up-left, which reads outside the grid when a side is
+ * under 2N-2; for larger grids both give the same colours, since adjacent
+ * patterns agree where they overlap.) */
 static const uint8_t *pixel_source(const wfc_state *s, int x, int y)
 {
 	const wfc_model *m = s->m;
 	int N = m->N;
-	int dy = y < m->MY - N + 1 ? 0 : N - 1;
-	int dx = x < m->MX - N + 1 ? 0 : N - 1;
+	int dy = m->periodic || y <= m->MY - N ? 0 : y - (m->MY - N);
+	int dx = m->periodic || x <= m->MX - N ? 0 : x - (m->MX - N);
 	int t = s->observed[x - dx + (y - dy) * m->MX];
 	return m->patterns + (size_t)t * N * N + dx + dy * N;
 }
@@ -40,8 +45,9 @@ static void render_overlapping(const wfc_state *s, uint32_t *out)
 		for (int dy = 0; dy < N; dy++) {
 			for (int dx = 0; dx < N; dx++) {
 				int sx = x - dx, sy = y - dy;
-				if (sx < 0) sx += MX;
-				if (sy < 0) sy += MY;
+				/* sides under N-1 need more than one wrap */
+				if (sx < 0) sx = (sx % MX + MX) % MX;
+				if (sy < 0) sy = (sy % MY + MY) % MY;
 				if (!m->periodic &&
 				    (sx + N > MX || sy + N > MY || sx < 0 || sy < 0))
 					continue;
