@@ -38,6 +38,7 @@ help:
 	@echo "make demo       generate a demo level to out/demo.png"
 	@echo "make bench      engine benchmarks (figures in docs/PERFORMANCE.md)"
 	@echo "make corpus     run the whole reference corpus into out/corpus"
+	@echo "make fuzz       libFuzzer targets for every parser, FUZZ_SECONDS (60) each; fuzz-ci: 10 s"
 	@echo "make format     clang-format every C file"
 	@echo "make clean      remove build outputs"
 
@@ -146,3 +147,76 @@ test-server: $(BUILD)/server-tests $(BUILD)/wfcd contract-tools
 format: format-server-tests
 format-server-tests:
 	clang-format -i $(IT_SRC) $(wildcard tests/server/*.h)
+
+# ---- fuzzing: a libFuzzer target for every parser of untrusted input ----
+# tests/fuzz/fuzz_<name>.c, seeds in tests/fuzz/corpus/<name>/. `make fuzz`
+# runs each for FUZZ_SECONDS on a scratch copy of its corpus (the committed
+# one never changes) and fails on any crash, leak, sanitizer report or
+# timeout; `make fuzz-ci` is the same for 10 s each. The api/, engine/ and
+# server/ objects are built with clang into build-fuzz/ with
+# -fsanitize=fuzzer-no-link,address,undefined, the targets with
+# -fsanitize=fuzzer,address,undefined. Reproduce a finding with
+# build-fuzz/fuzz_<name> <file>; one target: make fuzz FUZZ_TARGETS=png.
+# `make fuzz-seeds` redraws the generated seeds.
+FUZZ_BUILD   := build-fuzz
+FUZZ_CC      := clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := json_spec tileset_xml samples_xml png base64 job_request http_headers
+# UBSan must abort, or libFuzzer would count a report as a passing input.
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+# Longest input per target: room for the nasty cases (inline PNGs, deep
+# nesting), small enough that each input stays fast under ASan.
+FUZZ_MAX_LEN_json_spec    := 16384
+FUZZ_MAX_LEN_tileset_xml  := 8192
+FUZZ_MAX_LEN_samples_xml  := 4096
+FUZZ_MAX_LEN_png          := 32768
+FUZZ_MAX_LEN_base64       := 4096
+FUZZ_MAX_LEN_job_request  := 16384
+FUZZ_MAX_LEN_http_headers := 2048
+FUZZ_DICT_json_spec   := tests/fuzz/json.dict
+FUZZ_DICT_job_request := tests/fuzz/json.dict
+FUZZ_DICT_tileset_xml := tests/fuzz/xml.dict
+FUZZ_DICT_samples_xml := tests/fuzz/xml.dict
+.PHONY: fuzz fuzz-ci fuzz-build fuzz-bins fuzz-seeds clean-fuzz format-fuzz
+
+$(FUZZ_BUILD)/.fuzz-deps-ok: scripts/deps.sh
+	@mkdir -p $(@D)
+	@sh scripts/deps.sh clang libclang-rt-14-dev
+	@touch $@
+
+fuzz-build: $(FUZZ_BUILD)/.fuzz-deps-ok
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT=-O1 \
+		SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-bins
+
+# Only meaningful inside fuzz-build, where BUILD is $(FUZZ_BUILD).
+fuzz-bins: $(FUZZ_BINS)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_util.o \
+		$(FUZZ_BUILD)/libwfcsrv.a $(FUZZ_BUILD)/libwfcapi.a $(FUZZ_BUILD)/libwfc.a
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o %.a,$^) \
+		$(PKG_LIBS) $(LDLIBS)
+
+# The targets' own header dependencies (written by -MMD next to them).
+-include $(wildcard $(FUZZ_BUILD)/fuzz_*.d)
+
+fuzz: fuzz-build
+	@sh scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) \
+		$(foreach t,$(FUZZ_TARGETS),$(t):$(FUZZ_MAX_LEN_$(t)):$(FUZZ_DICT_$(t)))
+
+fuzz-ci:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+# The generated seeds (PNGs in every colour type, specs with inline images):
+# drawn with libpng and the project's encoder, committed as bytes.
+$(BUILD)/mkseeds: tests/fuzz/mkseeds.c $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lz $(LDLIBS)
+fuzz-seeds: $(BUILD)/mkseeds
+	$(BUILD)/mkseeds tests/fuzz/corpus
+
+clean: clean-fuzz
+clean-fuzz:
+	rm -rf $(FUZZ_BUILD)
+
+format: format-fuzz
+format-fuzz:
+	clang-format -i $(wildcard tests/fuzz/*.c tests/fuzz/*.h)

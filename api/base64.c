@@ -59,11 +59,13 @@ static size_t data_uri_prefix(const char *text, size_t len)
 	if (len - i < 5 || strncmp(text + i, "data:", 5) != 0) return 0;
 	static const char marker[] = ";base64,";
 	size_t m = sizeof marker - 1;
-	for (size_t j = i + 5; j + m <= len; j++) {
-		if (text[j] == ',')
-			return memcmp(text + j - (m - 1), marker, m) == 0 && j + 1 >= i + 5 + m
-			           ? j + 1
-			           : SIZE_MAX;
+	for (size_t j = i + 5; j < len; j++) {
+		if (text[j] != ',') continue;
+		/* The marker ends at this comma; check it fits after "data:"
+		 * before reading it, or "data:," would be read from before text. */
+		if (j - (i + 5) < m - 1 || memcmp(text + j - (m - 1), marker, m) != 0)
+			return SIZE_MAX;
+		return j + 1;
 	}
 	return SIZE_MAX; /* a data: URI that is not base64 is not accepted */
 }

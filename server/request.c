@@ -203,10 +203,11 @@ static int build_spec(const srv_request_env *env, cJSON *root, srv_job_request *
 	out->spec = calloc(1, sizeof *out->spec);
 	if (!out->spec) return srv_problem_set(p, 500, "internal", NULL, "out of memory");
 	if (inline_spec) {
-		if (api_spec_from_cjson(root, NULL, out->spec, &e) != API_OK)
-			return srv_problem_from_api(
-			    p, e.message[0] && strstr(e.message, "out of memory") ? 500 : 422,
-			    "invalid-spec", &e);
+		/* The status comes from the code, never from the message: messages
+		 * quote the client's text, which may say "out of memory" too. */
+		int rc = api_spec_from_cjson(root, NULL, out->spec, &e);
+		if (rc == API_ERR_NOMEM) return srv_problem_from_api(p, 500, "internal", &e);
+		if (rc != API_OK) return srv_problem_from_api(p, 422, "invalid-spec", &e);
 		return 0;
 	}
 	if (count_key(root, source) > 1) return twice(source, p);

@@ -91,6 +91,21 @@ Test(base64, data_uri_prefix_and_whitespace)
 	}
 }
 
+Test(base64, data_uri_with_a_short_payload)
+{
+	/* The payload may be shorter than the ";base64," marker, even empty. */
+	size_t n = 42;
+	unsigned char *p = api_base64_decode("data:;base64,Zg==", 17, &n);
+	cr_assert_not_null(p);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(p[0], 'f');
+	free(p);
+	p = api_base64_decode("data:image/png;base64,", 22, &n);
+	cr_assert_not_null(p);
+	cr_assert_eq(n, 0);
+	free(p);
+}
+
 Test(base64, len_bounds_the_input)
 {
 	/* Only the first len bytes count, so a non-terminated buffer works. */
@@ -122,6 +137,8 @@ Test(base64, malformed_input_is_rejected)
 	    "data:image/png,Zm9v",       /* data URI that is not base64 */
 	    "data:image/png;base64Zm9v", /* no comma */
 	    "data:",
+	    "data:,Zm9v", /* comma right after "data:" (read before the buffer, fuzz) */
+	    "data:b,Zm9v",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		size_t n = 42;

@@ -311,6 +311,11 @@ Test(srv_request, errors_and_pointers)
 	cr_assert_eq(
 	    parse_status("{\"model\":\"overlapping\",\"sample\":{\"path\":\"x.png\"}}", &p), 422);
 	cr_assert_str_eq(p.pointer, "/sample/path");
+	/* found by tests/fuzz/fuzz_job_request.c: the message quotes the client */
+	cr_assert_eq(
+	    parse_status("{\"model\":\"overlapping\",\"sample\":\"data:out of memory\"}", &p), 422,
+	    "a message quoting 'out of memory' is still the client's error");
+	cr_assert_str_eq(p.pointer, "/sample");
 	cr_assert_eq(parse_status("{\"library\":\"Nope\"}", &p), 422);
 	cr_assert_str_eq(p.pointer, "/library");
 	cr_assert_eq(parse_status("{" BEACH ",\"library\":\"Nope\"}", &p), 422);
