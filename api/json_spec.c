@@ -348,7 +348,7 @@ static int parse_common(const cJSON *root, api_spec *s, api_error *err)
 		    (long long)s->width * s->height, WFC_MAX_CELLS);
 	if ((rc = api_json_get_bool(root, "periodic", "", &s->periodic, err)) ||
 	    (rc = parse_heuristic(root, s, err)) || (rc = parse_seed(root, s, err)) ||
-	    (rc = api_json_get_int(root, "screenshots", "", 1, API_MAX_SCREENSHOTS, &s->screenshots,
+	    (rc = api_json_get_int(root, "screenshots", "", 0, API_MAX_SCREENSHOTS, &s->screenshots,
 	                           err)) ||
 	    (rc = api_json_get_int(root, "limit", "", -1, INT_MAX, &s->limit, err)) ||
 	    (rc = api_json_get_int(root, "attempts", "", 1, API_MAX_ATTEMPTS, &s->attempts, err)))

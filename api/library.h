@@ -21,12 +21,12 @@
 typedef struct api_library api_library;
 
 typedef struct {
-	const char *name;     /* unique name, see above */
-	int entry;            /* 1-based entry in samples.xml */
+	const char *name; /* unique name, see above */
+	int entry;        /* 1-based entry in samples.xml */
 	wfc_model_kind kind;
-	const char *source;   /* sample or tileset name */
-	const char *subset;   /* NULL when none */
-	int width, height;    /* default output size */
+	const char *source; /* sample or tileset name */
+	const char *subset; /* NULL when none */
+	int width, height;  /* default output size */
 } api_library_entry;
 
 int api_library_open(const char *dir, api_library **out, api_error *err);

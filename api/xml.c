@@ -277,6 +277,9 @@ static int apply_attributes(const entry_ref *e, const char **a, api_spec *s, api
 	    (rc = int_attr(e, a, "screenshots", 0, API_MAX_SCREENSHOTS, &s->screenshots, err)) ||
 	    (rc = int_attr(e, a, "limit", INT_MIN, INT_MAX, &s->limit, err)))
 		return rc;
+	/* the reference treats every negative limit as "none": keep one form,
+	 * so the entry converts to a JSON spec (limit >= -1) unchanged */
+	if (s->limit < 0) s->limit = -1;
 	const char *v = api_xml_attr(a, "seed");
 	if (v) {
 		if ((rc = int_attr(e, a, "seed", INT32_MIN, INT32_MAX, &seed, err))) return rc;
@@ -366,10 +369,12 @@ static int load_scanned(const char *path, int entry, entry_scan *scan, api_spec 
 		free(dir);
 		return api_fail(err, API_ERR_NOMEM, "out of memory");
 	}
+	const char *subset = api_xml_attr(a, "subset");
+	if (subset && !*subset) subset = NULL; /* subset="": the whole tileset */
 	if (scan->kind == WFC_MODEL_OVERLAPPING)
 		rc = load_overlapping(&e, dir, out, err);
 	else
-		rc = load_tiled(&e, dir, api_xml_attr(a, "subset"), out, err);
+		rc = load_tiled(&e, dir, subset, out, err);
 	free(dir);
 	return rc;
 }

@@ -10,10 +10,10 @@
  *              [--ground 0|1] [--reps R] [--mode fast|reference|both] [--tsv]
  *              [--throughput JOBS [--library DIR --library-entry NAME]]
  */
+#include "bench.h"
 #include "../api/library.h"
 #include "../api/spec.h"
 #include "../api/xml.h"
-#include "bench.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,9 +23,9 @@
 #include <time.h>
 
 typedef struct {
-	int size;      /* 0: the entry's */
-	int periodic;  /* -1: the entry's */
-	int ground;    /* -1: the entry's */
+	int size;     /* 0: the entry's */
+	int periodic; /* -1: the entry's */
+	int ground;   /* -1: the entry's */
 	int reps;
 	bool tsv;
 } bench_options;
@@ -61,12 +61,9 @@ static int bench_entry(const char *xml, int entry, wfc_mode mode, const bench_op
 		fprintf(stderr, "bench: entry %d: %s\n", entry, err.message);
 		return 1;
 	}
-	if (o->size)
-		spec.width = spec.height = o->size;
-	if (o->periodic >= 0)
-		spec.periodic = o->periodic;
-	if (o->ground >= 0)
-		spec.ground = o->ground;
+	if (o->size) spec.width = spec.height = o->size;
+	if (o->periodic >= 0) spec.periodic = o->periodic;
+	if (o->ground >= 0) spec.ground = o->ground;
 	double t0 = cpu_ms();
 	wfc_model *m;
 	if (api_spec_build_model(&spec, &m, &err) != API_OK) {
@@ -96,8 +93,8 @@ static int bench_entry(const char *xml, int entry, wfc_mode mode, const bench_op
 	if (o->tsv)
 		printf("%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%d/%d\t%ld\t%d\t%s%s\n", mode_name, spec.name,
 		       spec.width, setup, times[o->reps / 2], total / o->reps, ok, o->reps,
-		       peak_rss_kb(), wfc_model_pattern_count(m), spec.periodic ? "periodic" : "non-periodic",
-		       spec.ground ? ", ground" : "");
+		       peak_rss_kb(), wfc_model_pattern_count(m),
+		       spec.periodic ? "periodic" : "non-periodic", spec.ground ? ", ground" : "");
 	else
 		printf("%-14s %3d %-10s %4dx%-4d T=%-4d setup %7.2f ms  attempt median %8.2f ms  "
 		       "mean %8.2f ms  success %3d/%d\n",
@@ -158,8 +155,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (o.reps < 1)
-		o.reps = 1;
+	if (o.reps < 1) o.reps = 1;
 	if (!n) {
 		n = (int)(sizeof default_entries / sizeof *default_entries);
 		memcpy(entries, default_entries, sizeof default_entries);
@@ -191,12 +187,9 @@ int main(int argc, char **argv)
 		printf("wfc engine, one thread, CPU time, %d attempts per entry (seeds 1..%d)\n",
 		       o.reps, o.reps);
 	for (int i = 0; i < n; i++) {
-		if (fast)
-			failures += bench_entry(xml, entries[i], WFC_MODE_FAST, &o);
-		if (reference)
-			failures += bench_entry(xml, entries[i], WFC_MODE_REFERENCE, &o);
+		if (fast) failures += bench_entry(xml, entries[i], WFC_MODE_FAST, &o);
+		if (reference) failures += bench_entry(xml, entries[i], WFC_MODE_REFERENCE, &o);
 	}
-	if (!o.tsv)
-		printf("peak RSS %ld KiB\n", peak_rss_kb());
+	if (!o.tsv) printf("peak RSS %ld KiB\n", peak_rss_kb());
 	return failures ? 1 : 0;
 }

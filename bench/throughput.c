@@ -27,12 +27,10 @@ static void *worker(void *p)
 	worker_arg *a = p;
 	wfc_state *s;
 	wfc_error err;
-	if (wfc_state_create(a->m, &s, &err) != WFC_OK)
-		return NULL;
+	if (wfc_state_create(a->m, &s, &err) != WFC_OK) return NULL;
 	for (;;) {
 		int job = atomic_fetch_add(a->next, 1);
-		if (job >= a->jobs)
-			break;
+		if (job >= a->jobs) break;
 		a->ok += wfc_run(s, job + 1, -1, NULL) == WFC_OK;
 	}
 	wfc_state_destroy(s);

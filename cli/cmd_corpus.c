@@ -25,8 +25,8 @@ static const char usage[] =
     "seed, result, attempts, time. Entries without a seed attribute use seed\n"
     "100*K + i for image i of entry K (the golden outputs' seeds);\n"
     "--random-seeds draws them at random as the reference does. Runs are\n"
-	"reference-exact unless --fast (the default engine mode: faster, repairs\n"
-	"contradictions, different outputs for the same seed).\n"
+    "reference-exact unless --fast (the default engine mode: faster, repairs\n"
+    "contradictions, different outputs for the same seed).\n"
     "Exit code 0 when every entry ran (contradictions included), 2 on bad\n"
     "input, 3 when a file cannot be written.\n";
 
@@ -54,7 +54,7 @@ static int write_image(const char *dir, const api_spec *spec, int32_t seed, cons
 
 /* Runs all images of one entry; returns a CLI exit code for fatal errors. */
 static int run_entry(const char *xml, int k, const char *dir, bool random_seeds, wfc_mode mode,
-		     int *failures)
+                     int *failures)
 {
 	api_spec spec;
 	api_error err = {0};

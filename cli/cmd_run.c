@@ -88,8 +88,7 @@ static int parse_args(int argc, char **argv, run_args *a)
 			if (!cli_parse_int(v, -1, INT32_MAX, &a->limit)) goto bad;
 			a->has_limit = true;
 		} else if (!strcmp(o, "--mode")) {
-			if (strcmp(v, "fast") && strcmp(v, "reference"))
-				goto bad;
+			if (strcmp(v, "fast") && strcmp(v, "reference")) goto bad;
 			a->mode_set = true;
 			a->mode = !strcmp(v, "fast") ? WFC_MODE_FAST : WFC_MODE_REFERENCE;
 		} else if (!strcmp(o, "--retry")) {

@@ -64,7 +64,8 @@ wfc_status wfc_fast_state_alloc(wfc_state *s)
 	s->queued = malloc(cells);
 	s->dirty = malloc(cells * sizeof *s->dirty);
 	s->scratch = malloc(5 * (size_t)s->words * sizeof *s->scratch);
-	if (!s->key || !s->heap || !s->heap_pos || !s->queue || !s->queued || !s->dirty || !s->scratch)
+	if (!s->key || !s->heap || !s->heap_pos || !s->queue || !s->queued || !s->dirty ||
+	    !s->scratch)
 		return WFC_ERR_NOMEM;
 	return WFC_OK;
 }
@@ -84,8 +85,7 @@ static void sift_up(wfc_state *s, int i)
 {
 	while (i > 0) {
 		int parent = (i - 1) / 2;
-		if (s->key[s->heap[parent]] <= s->key[s->heap[i]])
-			break;
+		if (s->key[s->heap[parent]] <= s->key[s->heap[i]]) break;
 		heap_swap(s, i, parent);
 		i = parent;
 	}
@@ -95,12 +95,9 @@ static void sift_down(wfc_state *s, int i)
 {
 	for (;;) {
 		int l = 2 * i + 1, r = l + 1, min = i;
-		if (l < s->heap_size && s->key[s->heap[l]] < s->key[s->heap[min]])
-			min = l;
-		if (r < s->heap_size && s->key[s->heap[r]] < s->key[s->heap[min]])
-			min = r;
-		if (min == i)
-			break;
+		if (l < s->heap_size && s->key[s->heap[l]] < s->key[s->heap[min]]) min = l;
+		if (r < s->heap_size && s->key[s->heap[r]] < s->key[s->heap[min]]) min = r;
+		if (min == i) break;
 		heap_swap(s, i, min);
 		i = min;
 	}
@@ -109,12 +106,10 @@ static void sift_down(wfc_state *s, int i)
 static void heap_remove(wfc_state *s, int cell)
 {
 	int i = s->heap_pos[cell];
-	if (i < 0)
-		return;
+	if (i < 0) return;
 	s->heap_pos[cell] = -1;
 	int last = --s->heap_size;
-	if (i == last)
-		return;
+	if (i == last) return;
 	int32_t moved = s->heap[last];
 	s->heap[i] = moved;
 	s->heap_pos[moved] = i;
@@ -161,8 +156,7 @@ static float key_of(const wfc_state *s, int cell)
 static void heap_update(wfc_state *s, int cell)
 {
 	const wfc_model *m = s->m;
-	if (m->heuristic == WFC_HEURISTIC_SCANLINE)
-		return;
+	if (m->heuristic == WFC_HEURISTIC_SCANLINE) return;
 	if (s->sums_of_ones[cell] <= 1 || !wfc_is_node(m, cell % m->MX, cell / m->MX)) {
 		heap_remove(s, cell);
 		return;
@@ -186,12 +180,10 @@ static void heap_update(wfc_state *s, int cell)
 
 static inline void enqueue(wfc_state *s, int cell)
 {
-	if (s->queued[cell] & QUEUED)
-		return;
+	if (s->queued[cell] & QUEUED) return;
 	s->queued[cell] |= QUEUED;
 	size_t at = s->queue_head + s->queue_count;
-	if (at >= (size_t)s->cells)
-		at -= (size_t)s->cells;
+	if (at >= (size_t)s->cells) at -= (size_t)s->cells;
 	s->queue[at] = cell;
 	s->queue_count++;
 }
@@ -199,8 +191,7 @@ static inline void enqueue(wfc_state *s, int cell)
 static inline int dequeue(wfc_state *s)
 {
 	int cell = s->queue[s->queue_head];
-	if (++s->queue_head == (size_t)s->cells)
-		s->queue_head = 0;
+	if (++s->queue_head == (size_t)s->cells) s->queue_head = 0;
 	s->queue_count--;
 	s->queued[cell] &= (uint8_t)~QUEUED;
 	return cell;
@@ -217,8 +208,7 @@ static bool restrict_cell(wfc_state *s, int cell, const uint64_t *mask)
 	double sw = s->sums_w[cell], swl = s->sums_wlogw[cell];
 	for (int k = 0; k < words; k++) {
 		uint64_t gone = w[k] & ~mask[k];
-		if (!gone)
-			continue;
+		if (!gone) continue;
 		w[k] &= mask[k];
 		while (gone) {
 			int t = k * 64 + __builtin_ctzll(gone);
@@ -228,21 +218,18 @@ static bool restrict_cell(wfc_state *s, int cell, const uint64_t *mask)
 			swl -= m->wlogw[t];
 		}
 	}
-	if (ones == before)
-		return true;
+	if (ones == before) return true;
 	s->sums_of_ones[cell] = ones;
 	s->sums_w[cell] = sw;
 	s->sums_wlogw[cell] = swl;
 	if (ones == 0) {
-		if (before == 1)
-			s->decided--;
+		if (before == 1) s->decided--;
 		s->contradiction = true;
 		s->contradiction_cell = cell;
 		heap_remove(s, cell);
 		return false;
 	}
-	if (ones == 1)
-		s->decided++;
+	if (ones == 1) s->decided++;
 	/* The heap is fixed once per observation, not per change: a cell often
 	 * shrinks several times in one propagation. */
 	if (!(s->queued[cell] & DIRTY)) {
@@ -271,11 +258,10 @@ static void initial_set(const wfc_state *s, int x, int y, uint64_t *out)
 	int T = m->T, words = s->words, MX = m->MX, MY = m->MY, N = m->N;
 	for (int k = 0; k < words; k++)
 		out[k] = ~0ull;
-	if (T % 64)
-		out[words - 1] = (1ull << (T % 64)) - 1;
+	if (T % 64) out[words - 1] = (1ull << (T % 64)) - 1;
 	if (wfc_is_node(m, x, y)) {
 		bool has[4] = {m->periodic || x > 0, m->periodic || y < MY - N,
-			       m->periodic || x < MX - N, m->periodic || y > 0};
+		               m->periodic || x < MX - N, m->periodic || y > 0};
 		/* a pattern usable here needs a non-empty list towards d, i.e. it
 		 * appears in some list of the opposite direction */
 		for (int d = 0; d < 4; d++)
@@ -300,8 +286,7 @@ static void set_cell(wfc_state *s, int cell, const uint64_t *set)
 	const wfc_model *m = s->m;
 	int words = s->words;
 	uint64_t *w = s->wave + (size_t)cell * words;
-	if (s->sums_of_ones[cell] == 1)
-		s->decided--;
+	if (s->sums_of_ones[cell] == 1) s->decided--;
 	memcpy(w, set, (size_t)words * sizeof *w);
 	int ones = 0;
 	double sw = 0, swl = 0;
@@ -315,8 +300,7 @@ static void set_cell(wfc_state *s, int cell, const uint64_t *set)
 	s->sums_of_ones[cell] = ones;
 	s->sums_w[cell] = sw;
 	s->sums_wlogw[cell] = swl;
-	if (ones == 1)
-		s->decided++;
+	if (ones == 1) s->decided++;
 }
 
 /* ---- propagation --------------------------------------------------------- */
@@ -327,12 +311,11 @@ static void set_cell(wfc_state *s, int cell, const uint64_t *set)
  * pattern that supports it. Decided and nearly decided neighbours, the
  * common case behind an observation, take the second way. */
 static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, int ones, int d,
-				       const uint64_t *wn, int ones_n, uint64_t *out)
+                                       const uint64_t *wn, int ones_n, uint64_t *out)
 {
 	const wfc_model *m = s->m;
 	int words = s->words;
-	if (ones == m->T)
-		return m->full_mask[d];
+	if (ones == m->T) return m->full_mask[d];
 	if (ones_n < ones) {
 		/* t2 at n survives iff some alive t at c lists t2, i.e. t2's list
 		 * towards the opposite direction meets c's set */
@@ -345,8 +328,7 @@ static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, in
 				uint64_t meet = 0;
 				for (int j = 0; j < words; j++)
 					meet |= p[j] & w[j];
-				if (meet)
-					keep |= 1ull << b;
+				if (meet) keep |= 1ull << b;
 			}
 			out[k] = keep;
 		}
@@ -364,7 +346,8 @@ static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, in
 		uint64_t a0 = 0, a1 = 0;
 		for (int k = 0; k < 2; k++)
 			for (uint64_t bits = w[k]; bits; bits &= bits - 1) {
-				const uint64_t *p = masks + (size_t)(k * 64 + __builtin_ctzll(bits)) * 2;
+				const uint64_t *p =
+				    masks + (size_t)(k * 64 + __builtin_ctzll(bits)) * 2;
 				a0 |= p[0];
 				a1 |= p[1];
 			}
@@ -375,7 +358,8 @@ static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, in
 	memset(out, 0, (size_t)words * sizeof *out);
 	for (int k = 0; k < words; k++)
 		for (uint64_t bits = w[k]; bits; bits &= bits - 1) {
-			const uint64_t *p = masks + (size_t)(k * 64 + __builtin_ctzll(bits)) * words;
+			const uint64_t *p =
+			    masks + (size_t)(k * 64 + __builtin_ctzll(bits)) * words;
 			for (int j = 0; j < words; j++)
 				out[j] |= p[j];
 		}
@@ -384,7 +368,7 @@ static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, in
 
 /* The union tables' block for byte `byte` of set word k holding b. */
 static inline const uint64_t *union_block(const wfc_model *m, int k, int byte, unsigned b,
-					  int words)
+                                          int words)
 {
 	return m->byte_union + ((size_t)(k * 8 + byte) * 256 + b) * (size_t)(4 * words);
 }
@@ -400,8 +384,7 @@ unions_by_bytes_n(const wfc_model *m, const uint64_t *w, uint64_t *out, const in
 	for (int k = 0; k < words; k++)
 		for (uint64_t v = w[k], byte = 0; v; byte++, v >>= 8) {
 			unsigned b = (unsigned)(v & 0xff);
-			if (!b)
-				continue;
+			if (!b) continue;
 			const uint64_t *e = union_block(m, k, (int)byte, b, words);
 #pragma GCC unroll 4
 			for (int j = 0; j < words; j++) {
@@ -439,8 +422,7 @@ unions_by_bytes(const wfc_state *s, const uint64_t *w, uint64_t *out)
 	for (int k = 0; k < words; k++)
 		for (uint64_t v = w[k], byte = 0; v; byte++, v >>= 8) {
 			unsigned b = (unsigned)(v & 0xff);
-			if (!b)
-				continue;
+			if (!b) continue;
 			const uint64_t *e = union_block(m, k, (int)byte, b, words);
 			for (int j = 0; j < 4 * words; j++)
 				out[j] |= e[j];
@@ -477,8 +459,7 @@ static bool propagate(wfc_state *s)
 		}
 		for (int d = 0; d < 4; d++) {
 			int n = around[d];
-			if (n < 0)
-				continue;
+			if (n < 0) continue;
 			int ones_n = s->sums_of_ones[n];
 			const uint64_t *mask;
 			/* With tables, all four unions cost about one pass over the
@@ -491,16 +472,15 @@ static bool propagate(wfc_state *s)
 				}
 				mask = unions + (size_t)d * words;
 			} else {
-				mask = allowed_towards(s, w, ones, d, s->wave + (size_t)n * words, ones_n,
-						       out);
+				mask = allowed_towards(s, w, ones, d, s->wave + (size_t)n * words,
+				                       ones_n, out);
 			}
 			/* most neighbours lose nothing: test before the full update */
 			const uint64_t *wn = s->wave + (size_t)n * words;
 			uint64_t gone = 0;
 			for (int k = 0; k < words; k++)
 				gone |= wn[k] & ~mask[k];
-			if (gone && !restrict_cell(s, n, mask))
-				return false;
+			if (gone && !restrict_cell(s, n, mask)) return false;
 		}
 	}
 	return true;
@@ -513,8 +493,7 @@ static bool repair(wfc_state *s)
 {
 	const wfc_model *m = s->m;
 	int MX = m->MX, MY = m->MY;
-	if (++s->repairs > max_repairs(s))
-		return false;
+	if (++s->repairs > max_repairs(s)) return false;
 	int e = s->contradiction_cell, ex = e % MX, ey = e / MX;
 	int r = REPAIR_RADIUS;
 	if (s->last_repair_cell >= 0) {
@@ -533,8 +512,7 @@ static bool repair(wfc_state *s)
 			if (s->observations_since_repair > 0 && r > REPAIR_MAX_RADIUS)
 				r = REPAIR_MAX_RADIUS;
 			int side = MX > MY ? MX : MY;
-			if (r > side)
-				r = side;
+			if (r > side) r = side;
 		}
 	}
 	s->last_repair_cell = e;
@@ -546,15 +524,13 @@ static bool repair(wfc_state *s)
 	int xs = MX <= 2 * R + 1 ? 0 : ex - R, xe = MX <= 2 * R + 1 ? MX - 1 : ex + R;
 	int ys = MY <= 2 * R + 1 ? 0 : ey - R, ye = MY <= 2 * R + 1 ? MY - 1 : ey + R;
 	for (int yy = ys; yy <= ye; yy++) {
-		if (!m->periodic && (yy < 0 || yy >= MY))
-			continue;
+		if (!m->periodic && (yy < 0 || yy >= MY)) continue;
 		int y = (yy + MY) % MY;
 		for (int xx = xs; xx <= xe; xx++) {
-			if (!m->periodic && (xx < 0 || xx >= MX))
-				continue;
+			if (!m->periodic && (xx < 0 || xx >= MX)) continue;
 			int x = (xx + MX) % MX, cell = x + y * MX;
 			bool rim = (abs(xx - ex) == R || abs(yy - ey) == R) && MX > 2 * R + 1 &&
-				   MY > 2 * R + 1;
+			           MY > 2 * R + 1;
 			if (!rim) {
 				initial_set(s, x, y, set);
 				set_cell(s, cell, set);
@@ -572,8 +548,7 @@ static bool repair(wfc_state *s)
 static bool settle(wfc_state *s)
 {
 	while (!propagate(s))
-		if (!repair(s))
-			return false;
+		if (!repair(s)) return false;
 	return true;
 }
 
@@ -603,20 +578,19 @@ static bool clear(wfc_state *s, int32_t seed)
 	double last_w = 0, last_wl = 0;
 	for (int k = 0; k < s->words; k++)
 		full[k] = ~0ull;
-	if (m->T % 64)
-		full[s->words - 1] = (1ull << (m->T % 64)) - 1;
+	if (m->T % 64) full[s->words - 1] = (1ull << (m->T % 64)) - 1;
 	for (int i = 0; i < s->cells; i++) {
 		s->sums_of_ones[i] = 0; /* set_cell counts from here */
 		s->observed[i] = -1;
 		s->heap_pos[i] = -1;
 		initial_set(s, i % MX, i / MX, set);
 		if (memcmp(set, full, (size_t)s->words * sizeof *set) == 0) {
-			memcpy(s->wave + (size_t)i * s->words, full, (size_t)s->words * sizeof *set);
+			memcpy(s->wave + (size_t)i * s->words, full,
+			       (size_t)s->words * sizeof *set);
 			s->sums_of_ones[i] = m->T;
 			s->sums_w[i] = m->sum_w;
 			s->sums_wlogw[i] = m->sum_wlogw;
-			if (m->T == 1)
-				s->decided++;
+			if (m->T == 1) s->decided++;
 			continue;
 		}
 		/* few distinct initial sets (ground rows, borders): reuse sums */
@@ -625,8 +599,7 @@ static bool clear(wfc_state *s, int32_t seed)
 			s->sums_of_ones[i] = last_ones;
 			s->sums_w[i] = last_w;
 			s->sums_wlogw[i] = last_wl;
-			if (last_ones == 1)
-				s->decided++;
+			if (last_ones == 1) s->decided++;
 		} else {
 			set_cell(s, i, set);
 			memcpy(last, set, (size_t)s->words * sizeof *set);
@@ -642,8 +615,7 @@ static bool clear(wfc_state *s, int32_t seed)
 		/* cells already restricted must tell their neighbours */
 		enqueue(s, i);
 	}
-	if (s->contradiction)
-		return false;
+	if (s->contradiction) return false;
 	if (m->heuristic != WFC_HEURISTIC_SCANLINE) {
 		for (int i = 0; i < s->cells; i++)
 			if (s->sums_of_ones[i] > 1 && wfc_is_node(m, i % MX, i / MX)) {
@@ -661,8 +633,7 @@ static int next_node(wfc_state *s)
 {
 	const wfc_model *m = s->m;
 	flush_dirty(s);
-	if (m->heuristic != WFC_HEURISTIC_SCANLINE)
-		return s->heap_size > 0 ? s->heap[0] : -1;
+	if (m->heuristic != WFC_HEURISTIC_SCANLINE) return s->heap_size > 0 ? s->heap[0] : -1;
 	for (int i = s->scan_pointer; i < s->cells; i++) {
 		if (s->sums_of_ones[i] > 1 && wfc_is_node(m, i % m->MX, i / m->MX)) {
 			s->scan_pointer = i + 1;
@@ -706,13 +677,11 @@ static bool canceled(const wfc_observer *obs)
 wfc_status wfc_fast_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *obs)
 {
 	const wfc_model *m = s->m;
-	if (!clear(s, seed))
-		return WFC_CONTRADICTION;
+	if (!clear(s, seed)) return WFC_CONTRADICTION;
 	uint64_t rng = (uint64_t)(uint32_t)seed * 0x2545F4914F6CDD1Dull + 1;
 	int every = obs && obs->progress_every > 0 ? obs->progress_every : 1;
 	for (int l = 0; l < limit || limit < 0; l++) {
-		if (canceled(obs))
-			return WFC_CANCELED;
+		if (canceled(obs)) return WFC_CANCELED;
 		int node = next_node(s);
 		if (node < 0) {
 			int words = s->words;
@@ -725,13 +694,11 @@ wfc_status wfc_fast_run(wfc_state *s, int32_t seed, int limit, const wfc_observe
 					}
 			}
 			s->complete = true;
-			if (obs && obs->progress)
-				obs->progress(obs->ctx, 1.0);
+			if (obs && obs->progress) obs->progress(obs->ctx, 1.0);
 			return WFC_OK;
 		}
 		observe(s, node, &rng);
-		if (!settle(s))
-			return WFC_CONTRADICTION;
+		if (!settle(s)) return WFC_CONTRADICTION;
 		if (obs && obs->progress && l % every == 0)
 			obs->progress(obs->ctx, (double)s->decided / s->cells);
 	}

@@ -90,8 +90,8 @@ struct wfc_state {
 	int heap_size;
 	int32_t *queue; /* ring of cells whose set shrank */
 	size_t queue_head, queue_count;
-	uint8_t *queued;   /* flags: QUEUED, DIRTY (fast.c) */
-	int32_t *dirty;    /* cells whose heap key is stale */
+	uint8_t *queued; /* flags: QUEUED, DIRTY (fast.c) */
+	int32_t *dirty;  /* cells whose heap key is stale */
 	int dirty_count;
 	uint64_t noise_seed;
 	int contradiction_cell;

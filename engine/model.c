@@ -74,8 +74,7 @@ wfc_status wfc_model_build_masks(wfc_model *m, wfc_error *err)
 	if (m->T <= WFC_BYTE_UNION_MAX_T) {
 		size_t chunks = ((size_t)m->T + 7) / 8, block = 4 * words;
 		m->byte_union = calloc(chunks * 256 * block, sizeof(uint64_t));
-		if (!m->byte_union)
-			return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+		if (!m->byte_union) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 		for (size_t c = 0; c < chunks; c++) {
 			uint64_t *chunk = m->byte_union + c * 256 * block;
 			for (int b = 1; b < 256; b++) {
@@ -86,14 +85,15 @@ wfc_status wfc_model_build_masks(wfc_model *m, wfc_error *err)
 					for (size_t k = 0; k < words; k++)
 						entry[d * words + k] =
 						    rest[d * words + k] |
-						    (t < (size_t)m->T ? m->prop_mask[d][t * words + k] : 0);
+						    (t < (size_t)m->T
+						         ? m->prop_mask[d][t * words + k]
+						         : 0);
 			}
 		}
 	}
 	if (m->ground) {
 		m->ground_mask = calloc(words, sizeof(uint64_t));
-		if (!m->ground_mask)
-			return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+		if (!m->ground_mask) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 		for (int t = 0; t < m->T - 1; t++)
 			m->ground_mask[t / 64] |= 1ull << (t % 64);
 	}

@@ -29,8 +29,7 @@ wfc_status wfc_state_create(const wfc_model *m, wfc_state **out, wfc_error *err)
 	return wfc_state_create_mode(m, WFC_MODE_FAST, out, err);
 }
 
-wfc_status wfc_state_create_mode(const wfc_model *m, wfc_mode mode, wfc_state **out,
-				 wfc_error *err)
+wfc_status wfc_state_create_mode(const wfc_model *m, wfc_mode mode, wfc_state **out, wfc_error *err)
 {
 	*out = NULL;
 	if (mode != WFC_MODE_FAST && mode != WFC_MODE_REFERENCE)
@@ -47,12 +46,12 @@ wfc_status wfc_state_create_mode(const wfc_model *m, wfc_mode mode, wfc_state **
 		bytes = add(bytes, wfc_fast_state_bytes(m));
 	}
 	if (bytes > WFC_MAX_STATE_BYTES)
-		return wfc_fail(err, WFC_ERR_NOMEM,
-				"a %dx%d run with %d patterns needs %zu MiB, over the %llu MiB limit",
-				m->MX, m->MY, m->T, bytes >> 20, WFC_MAX_STATE_BYTES >> 20);
+		return wfc_fail(
+		    err, WFC_ERR_NOMEM,
+		    "a %dx%d run with %d patterns needs %zu MiB, over the %llu MiB limit", m->MX,
+		    m->MY, m->T, bytes >> 20, WFC_MAX_STATE_BYTES >> 20);
 	wfc_state *s = calloc(1, sizeof *s);
-	if (!s)
-		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+	if (!s) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 	s->m = m;
 	s->mode = mode;
 	s->memory = bytes + sizeof *s;
@@ -319,8 +318,7 @@ static bool canceled(const wfc_observer *obs)
 
 wfc_status wfc_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *obs)
 {
-	if (s->mode == WFC_MODE_FAST)
-		return wfc_fast_run(s, seed, limit, obs);
+	if (s->mode == WFC_MODE_FAST) return wfc_fast_run(s, seed, limit, obs);
 	const wfc_model *m = s->m;
 	if (!clear(s)) return WFC_CONTRADICTION;
 	wfc_dotnet_random rng;

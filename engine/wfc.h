@@ -183,7 +183,7 @@ typedef enum { WFC_MODE_FAST = 0, WFC_MODE_REFERENCE = 1 } wfc_mode;
 /* A state in the default mode (WFC_MODE_FAST). */
 wfc_status wfc_state_create(const wfc_model *m, wfc_state **out, wfc_error *err);
 wfc_status wfc_state_create_mode(const wfc_model *m, wfc_mode mode, wfc_state **out,
-				 wfc_error *err);
+                                 wfc_error *err);
 wfc_mode wfc_state_mode(const wfc_state *s);
 /* Fast mode: repairs made by the last run (0 in the reference mode). */
 int wfc_state_repairs(const wfc_state *s);

@@ -230,8 +230,8 @@ int srv_assets_add(srv_assets *a, srv_asset_kind kind, const api_spec *spec, srv
 		char *rec = record_json(x);
 		char name[SRV_ID_MAX + 8], err[512];
 		snprintf(name, sizeof name, "%s.json", x->meta.id);
-		int rc = rec ? srv_persist_write(a->dir, subdir(kind), name, rec, strlen(rec), true, err,
-		                                 sizeof err)
+		int rc = rec ? srv_persist_write(a->dir, subdir(kind), name, rec, strlen(rec), true,
+		                                 err, sizeof err)
 		             : -1;
 		free(rec);
 		if (rc) {

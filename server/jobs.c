@@ -141,8 +141,8 @@ static void persist_record(srv_jobs *s, const char *id, bool durable)
 	if (rec) {
 		char name[SRV_ID_MAX + 16], err[512];
 		file_name(name, sizeof name, id, ".json");
-		if (srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, rec, strlen(rec), durable, err,
-		                      sizeof err))
+		if (srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, rec, strlen(rec), durable,
+		                      err, sizeof err))
 			log_io(s, "job record", err);
 	} else if (j) {
 		log_io(s, "job record", "out of memory");
@@ -351,9 +351,9 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 	}
 	char name[SRV_ID_MAX + 16], err[512];
 	file_name(name, sizeof name, j->id, ".spec.json");
-	if (s->o.data_dir && srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, pa->spec_json,
-	                                       strlen(pa->spec_json), pa->durable, err,
-	                                       sizeof err)) {
+	if (s->o.data_dir &&
+	    srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, pa->spec_json,
+	                      strlen(pa->spec_json), pa->durable, err, sizeof err)) {
 		log_io(s, "job spec", err);
 		free(j);
 		free_params_spec(pa);
@@ -643,8 +643,8 @@ static bool write_results(srv_jobs *s, const char *id, const srv_result *r)
 	for (int f = 0; f < SRV_FMT_COUNT; f++) {
 		if (!r->data[f]) continue;
 		file_name(name, sizeof name, id, result_suffix[f]);
-		if (srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, r->data[f], r->size[f], false,
-		                      err, sizeof err)) {
+		if (srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, r->data[f], r->size[f],
+		                      false, err, sizeof err)) {
 			log_io(s, "result", err);
 			return false;
 		}

@@ -131,8 +131,7 @@ Test(cli, convert_then_run_json)
 	                             NULL});
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	run_cli(&r, (const char *[]){"run", spec, "--seed", "2600", "--retry", "same", "--mode",
-				     "reference", "-o", png,
-	                             NULL});
+	                             "reference", "-o", png, NULL});
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	expect_hash(png, "5132bfbf45deb3bf8da2ec7c6ce6e8d6b7c52a2ca7263bb8da0a474f3455bbfb");
 }

@@ -29,9 +29,15 @@ static uint32_t sample[144];
 static wfc_model *rooms_model(int size, bool periodic)
 {
 	rooms_sample(sample);
-	wfc_overlapping_spec spec = {.sample = sample, .sample_width = 12, .sample_height = 12,
-				     .N = 3, .width = size, .height = size, .periodic_input = true,
-				     .periodic = periodic, .symmetry = 8};
+	wfc_overlapping_spec spec = {.sample = sample,
+	                             .sample_width = 12,
+	                             .sample_height = 12,
+	                             .N = 3,
+	                             .width = size,
+	                             .height = size,
+	                             .periodic_input = true,
+	                             .periodic = periodic,
+	                             .symmetry = 8};
 	wfc_model *m = NULL;
 	wfc_error err;
 	cr_assert_eq(wfc_model_create_overlapping(&spec, &m, &err), WFC_OK, "%s", err.message);
@@ -45,8 +51,8 @@ static void render_and_validate(const wfc_model *m, const wfc_state *s, bool per
 	uint32_t *px = malloc((size_t)w * h * sizeof *px);
 	wfc_render(s, px);
 	char why[512] = "";
-	bool ok = vld_check_overlapping(sample, 12, 12, 3, true, 8, px, w, h, periodic, why,
-					sizeof why);
+	bool ok =
+	    vld_check_overlapping(sample, 12, 12, 3, true, 8, px, w, h, periodic, why, sizeof why);
 	free(px);
 	cr_assert(ok, "fast-mode output rejected by the validator: %s", why);
 }
@@ -64,7 +70,7 @@ Test(fast, is_the_default_and_reproducible)
 		cr_assert_eq(wfc_run(b, seed, -1, NULL), WFC_OK);
 		cr_assert(wfc_state_complete(a));
 		cr_expect_arr_eq(wfc_state_observed(a), wfc_state_observed(b), 40 * 40 * 4,
-				 "seed %d", seed);
+		                 "seed %d", seed);
 		render_and_validate(m, a, true);
 	}
 	wfc_state_destroy(a);
@@ -93,9 +99,15 @@ Test(fast, unsatisfiable_stops_with_contradiction)
 {
 	/* a checkerboard cannot have an odd period: repairs cannot help */
 	uint32_t px[4] = {0xff000000u, 0xffffffffu, 0xffffffffu, 0xff000000u};
-	wfc_overlapping_spec spec = {.sample = px, .sample_width = 2, .sample_height = 2, .N = 2,
-				     .width = 31, .height = 31, .periodic_input = true,
-				     .periodic = true, .symmetry = 8};
+	wfc_overlapping_spec spec = {.sample = px,
+	                             .sample_width = 2,
+	                             .sample_height = 2,
+	                             .N = 2,
+	                             .width = 31,
+	                             .height = 31,
+	                             .periodic_input = true,
+	                             .periodic = true,
+	                             .symmetry = 8};
 	wfc_model *m;
 	wfc_state *s;
 	wfc_error err;
@@ -126,9 +138,13 @@ Test(fast, memory_per_cell)
 		tiles[i] = (wfc_tile){names[i], 'L', 1.0, images[i], 1};
 		rules[i] = (wfc_neighbor){names[i], 0, names[(i + 1) % TILES], 1};
 	}
-	wfc_tiled_spec spec = {.tiles = tiles, .tile_count = TILES, .tile_size = 2,
-			       .neighbors = rules, .neighbor_count = TILES, .width = 256,
-			       .height = 256};
+	wfc_tiled_spec spec = {.tiles = tiles,
+	                       .tile_count = TILES,
+	                       .tile_size = 2,
+	                       .neighbors = rules,
+	                       .neighbor_count = TILES,
+	                       .width = 256,
+	                       .height = 256};
 	wfc_model *m;
 	wfc_error err;
 	cr_assert_eq(wfc_model_create_tiled(&spec, &m, &err), WFC_OK, "%s", err.message);
@@ -138,7 +154,7 @@ Test(fast, memory_per_cell)
 	cr_assert_eq(wfc_state_create_mode(m, WFC_MODE_REFERENCE, &ref, &err), WFC_OK);
 	double cells = 256.0 * 256.0;
 	cr_expect_leq(wfc_state_memory(fast) / cells, 64.0, "%.1f bytes per cell",
-		      wfc_state_memory(fast) / cells);
+	              wfc_state_memory(fast) / cells);
 	cr_expect_gt(wfc_state_memory(ref), 16 * wfc_state_memory(fast));
 	wfc_state_destroy(fast);
 	wfc_state_destroy(ref);
@@ -157,8 +173,7 @@ static void colour_histogram(const wfc_model *m, wfc_mode mode, int runs, double
 	for (int k = 0; k < K; k++)
 		hist[k] = 0;
 	for (int seed = 1, done = 0; done < runs && seed < 10 * runs; seed++) {
-		if (wfc_run(s, seed, -1, NULL) != WFC_OK)
-			continue;
+		if (wfc_run(s, seed, -1, NULL) != WFC_OK) continue;
 		cr_assert(wfc_state_grid(s, grid));
 		for (int i = 0; i < W * H; i++)
 			hist[grid[i]]++;
@@ -182,8 +197,7 @@ static void pattern_histogram(const wfc_model *m, wfc_mode mode, int runs, doubl
 	for (int t = 0; t < T; t++)
 		hist[t] = 0;
 	for (int seed = 1, done = 0; done < runs && seed < 10 * runs; seed++) {
-		if (wfc_run(s, seed, -1, NULL) != WFC_OK)
-			continue;
+		if (wfc_run(s, seed, -1, NULL) != WFC_OK) continue;
 		const int32_t *obs = wfc_state_observed(s);
 		for (int i = 0; i < cells; i++)
 			hist[obs[i]]++;
@@ -236,7 +250,7 @@ static void corpus_frequencies(int entry, int size, int runs)
 	api_spec spec;
 	api_error err = {0};
 	cr_assert_eq(api_xml_load_entry(test_shared_path("corpus/samples.xml"), entry, &spec, &err),
-		     API_OK, "%s", err.message);
+	             API_OK, "%s", err.message);
 	spec.width = spec.height = size;
 	wfc_model *m;
 	cr_assert_eq(api_spec_build_model(&spec, &m, &err), API_OK, "%s", err.message);
@@ -246,9 +260,9 @@ static void corpus_frequencies(int entry, int size, int runs)
 	pattern_histogram(m, WFC_MODE_REFERENCE, runs, ref);
 	double tv = total_variation(fast, ref, T);
 	cr_log_info("%s %dx%d: pattern TV distance fast vs reference %.4f (%d runs)", spec.name,
-		    size, size, tv, runs);
+	            size, size, tv, runs);
 	cr_expect_lt(tv, test_quick() ? 2 * TV_TOLERANCE : TV_TOLERANCE, "%s: TV %.4f", spec.name,
-		     tv);
+	             tv);
 	free(fast);
 	free(ref);
 	wfc_model_destroy(m);
@@ -272,7 +286,7 @@ Test(fast, repaired_tiled_outputs_are_valid, .timeout = 120)
 	api_spec spec;
 	api_error err = {0};
 	cr_assert_eq(api_xml_load_entry(test_shared_path("corpus/samples.xml"), 26, &spec, &err),
-		     API_OK, "%s", err.message);
+	             API_OK, "%s", err.message);
 	spec.width = spec.height = 48;
 	wfc_model *m;
 	cr_assert_eq(api_spec_build_model(&spec, &m, &err), API_OK, "%s", err.message);
@@ -284,8 +298,7 @@ Test(fast, repaired_tiled_outputs_are_valid, .timeout = 120)
 	int repaired = 0, ok = 0, runs = test_quick() ? 5 : 20;
 	const char **cells = malloc(48 * 48 * sizeof *cells);
 	for (int seed = 1; seed <= runs; seed++) {
-		if (wfc_run(s, seed, -1, NULL) != WFC_OK)
-			continue;
+		if (wfc_run(s, seed, -1, NULL) != WFC_OK) continue;
 		ok++;
 		repaired += wfc_state_repairs(s) > 0;
 		const int32_t *obs = wfc_state_observed(s);
@@ -293,7 +306,7 @@ Test(fast, repaired_tiled_outputs_are_valid, .timeout = 120)
 			cells[i] = wfc_model_variant_name(m, obs[i]);
 		char why[512] = "";
 		cr_assert(vld_check_tiled(&ts, cells, 48, 48, false, why, sizeof why),
-			  "seed %d (%d repairs): %s", seed, wfc_state_repairs(s), why);
+		          "seed %d (%d repairs): %s", seed, wfc_state_repairs(s), why);
 	}
 	cr_expect_eq(ok, runs, "every Summer 48x48 attempt completes (%d/%d)", ok, runs);
 	cr_expect_gt(repaired, 0, "some outputs needed repairs");

@@ -98,7 +98,8 @@ ParameterizedTest(int *entry, golden, entry, .timeout = 120)
 	}
 	wfc_state *s;
 	wfc_error werr;
-	cr_assert_eq(wfc_state_create_mode(m, WFC_MODE_REFERENCE, &s, &werr), WFC_OK, "%s", werr.message);
+	cr_assert_eq(wfc_state_create_mode(m, WFC_MODE_REFERENCE, &s, &werr), WFC_OK, "%s",
+	             werr.message);
 	int used = 0;
 	wfc_status st =
 	    wfc_generate(s, row.seed, API_DEFAULT_ATTEMPTS, false, spec.limit, NULL, &used);

@@ -66,7 +66,8 @@ static int submit(srv_jobs *s, const char *body, const char *key, srv_job_view *
 	srv_problem p;
 	int rc = srv_job_request_parse(&e, body, strlen(body), &r, &p);
 	cr_assert_eq(rc, 0, "%s: %s", body, p.detail);
-	srv_job_params pa = {r.spec, r.spec_json, r.seed, r.format, r.time_limit_ms, key, {0}, true};
+	srv_job_params pa = {r.spec,          r.spec_json, r.seed, r.format,
+	                     r.time_limit_ms, key,         {0},    true};
 	api_sha256_hex_of(body, strlen(body), pa.body_hash);
 	r.spec = NULL;
 	rc = srv_jobs_submit(s, &pa, v, existing, &p);
