@@ -126,6 +126,12 @@ void wfc_mirror_u8(const uint8_t *in, uint8_t *out, int n);
 void wfc_rotate_u32(const uint32_t *in, uint32_t *out, int n);
 void wfc_mirror_u32(const uint32_t *in, uint32_t *out, int n);
 
+/* Wave bit of pattern t at cell i. */
+static inline bool wfc_alive(const wfc_state *s, int i, int t)
+{
+	return s->wave[(size_t)i * s->words + (size_t)t / 64] >> (t % 64) & 1;
+}
+
 static inline bool wfc_is_node(const wfc_model *m, int x, int y)
 {
 	return m->periodic || (x + m->N <= m->MX && y + m->N <= m->MY);

@@ -7,11 +7,6 @@
 
 #include <string.h>
 
-static inline bool alive(const wfc_state *s, int i, int t)
-{
-	return s->wave[(size_t)i * s->words + (size_t)t / 64] >> (t % 64) & 1;
-}
-
 /* Node and pattern offset that give output pixel (x, y) of a complete
  * overlapping run. Periodic: every cell is a node, its own pattern's
  * corner. Otherwise the pixels right of / below the last node come from
@@ -53,7 +48,7 @@ static void render_overlapping(const wfc_state *s, uint32_t *out)
 					continue;
 				int node = sx + sy * MX;
 				for (int t = 0; t < m->T; t++) {
-					if (!alive(s, node, t)) continue;
+					if (!wfc_alive(s, node, t)) continue;
 					contributors++;
 					uint32_t c =
 					    m->colors[m->patterns[(size_t)t * N * N + dx + dy * N]];
@@ -96,7 +91,7 @@ static void render_tiled(const wfc_state *s, uint32_t *out)
 			for (int xt = 0; xt < ts; xt++) {
 				double r = 0, g = 0, b = 0;
 				for (int t = 0; t < m->T; t++) {
-					if (!alive(s, i, t)) continue;
+					if (!wfc_alive(s, i, t)) continue;
 					uint32_t c =
 					    m->tile_pixels[(size_t)t * area + xt + (size_t)yt * ts];
 					r += ((c >> 16) & 0xff) * m->weights[t] * normalization;

@@ -120,11 +120,6 @@ void wfc_state_destroy(wfc_state *s)
 	free(s);
 }
 
-static inline bool alive(const wfc_state *s, int i, int t)
-{
-	return s->wave[(size_t)i * s->words + (size_t)t / 64] >> (t % 64) & 1;
-}
-
 /* §4. Zeroing the counters makes later decrements go negative, so they can
  * never reach zero again and re-ban. */
 static void ban(wfc_state *s, int i, int t)
@@ -234,9 +229,9 @@ static bool clear(wfc_state *s)
 		for (int x = 0; x < MX; x++) {
 			int bottom = x + (MY - 1) * MX;
 			for (int t = 0; t < T - 1; t++)
-				if (alive(s, bottom, t)) ban(s, bottom, t);
+				if (wfc_alive(s, bottom, t)) ban(s, bottom, t);
 			for (int y = 0; y < MY - 1; y++)
-				if (alive(s, x + y * MX, T - 1)) ban(s, x + y * MX, T - 1);
+				if (wfc_alive(s, x + y * MX, T - 1)) ban(s, x + y * MX, T - 1);
 		}
 	}
 	/* Unlike the reference, a failing initial propagation is a contradiction
@@ -289,7 +284,7 @@ static void observe(wfc_state *s, int node, wfc_dotnet_random *rng)
 	int T = m->T;
 	double sum = 0;
 	for (int t = 0; t < T; t++) {
-		s->distribution[t] = alive(s, node, t) ? m->weights[t] : 0.0;
+		s->distribution[t] = wfc_alive(s, node, t) ? m->weights[t] : 0.0;
 		sum += s->distribution[t];
 	}
 	double threshold = wfc_dotnet_random_double(rng) * sum;
@@ -304,11 +299,11 @@ static void observe(wfc_state *s, int node, wfc_dotnet_random *rng)
 	}
 	/* Only a draw of exactly 0.0 can land on a dead pattern; take the
 	 * first alive one instead of the reference's double ban (§7.2). */
-	if (!alive(s, node, r))
-		for (r = 0; r < T && !alive(s, node, r); r++)
+	if (!wfc_alive(s, node, r))
+		for (r = 0; r < T && !wfc_alive(s, node, r); r++)
 			;
 	for (int t = 0; t < T; t++)
-		if (t != r && alive(s, node, t)) ban(s, node, t);
+		if (t != r && wfc_alive(s, node, t)) ban(s, node, t);
 }
 
 static bool canceled(const wfc_observer *obs)
@@ -330,7 +325,7 @@ wfc_status wfc_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *ob
 		if (node < 0) {
 			for (int i = 0; i < s->cells; i++)
 				for (int t = 0; t < m->T; t++)
-					if (alive(s, i, t)) {
+					if (wfc_alive(s, i, t)) {
 						s->observed[i] = t;
 						break;
 					}
@@ -374,7 +369,7 @@ int wfc_state_count(const wfc_state *s, int x, int y)
 
 bool wfc_state_possible(const wfc_state *s, int x, int y, int t)
 {
-	return t >= 0 && t < s->m->T && alive(s, x + y * s->m->MX, t);
+	return t >= 0 && t < s->m->T && wfc_alive(s, x + y * s->m->MX, t);
 }
 
 const int32_t *wfc_state_observed(const wfc_state *s)

@@ -5,6 +5,7 @@
  */
 #include "../engine/dotnet_random.h"
 #include "../engine/wfc.h"
+#include "rooms.h"
 #include "testutil.h"
 
 #include <pthread.h>
@@ -33,37 +34,6 @@ Test(rng, matches_dotnet_seeded_random)
 
 /* ---- models built in code ------------------------------------------------ */
 
-/* A 12x12 sample of rooms, walls and some doors: 3 colours. */
-static void rooms_sample(uint32_t *px)
-{
-	uint32_t lcg = 12345;
-	for (int y = 0; y < 12; y++)
-		for (int x = 0; x < 12; x++) {
-			lcg = lcg * 1103515245u + 12345u;
-			bool wall = x % 4 == 0 || y % 4 == 0;
-			bool door = wall && (x % 4 != 0 || y % 4 != 0) && (lcg >> 16) % 3 == 0;
-			px[x + y * 12] = door ? 0xff884400u : wall ? 0xff000000u : 0xffffffffu;
-		}
-}
-
-static wfc_model *rooms_model(int size, bool periodic)
-{
-	static uint32_t px[144];
-	rooms_sample(px);
-	wfc_overlapping_spec spec = {.sample = px,
-	                             .sample_width = 12,
-	                             .sample_height = 12,
-	                             .N = 3,
-	                             .width = size,
-	                             .height = size,
-	                             .periodic_input = true,
-	                             .periodic = periodic,
-	                             .symmetry = 8};
-	wfc_model *m = NULL;
-	wfc_error err;
-	cr_assert_eq(wfc_model_create_overlapping(&spec, &m, &err), WFC_OK, "%s", err.message);
-	return m;
-}
 
 static int32_t *run_once(const wfc_model *m, int32_t seed, wfc_status *st)
 {

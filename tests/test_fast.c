@@ -6,43 +6,11 @@
 #include "../api/spec.h"
 #include "../api/xml.h"
 #include "../engine/wfc.h"
+#include "rooms.h"
 #include "testutil.h"
 #include "validator/validator.h"
 
 #include <math.h>
-
-/* A 12x12 sample of rooms, walls and some doors: 3 colours. */
-static void rooms_sample(uint32_t *px)
-{
-	uint32_t lcg = 12345;
-	for (int y = 0; y < 12; y++)
-		for (int x = 0; x < 12; x++) {
-			lcg = lcg * 1103515245u + 12345u;
-			bool wall = x % 4 == 0 || y % 4 == 0;
-			bool door = wall && (x % 4 != 0 || y % 4 != 0) && (lcg >> 16) % 3 == 0;
-			px[x + y * 12] = door ? 0xff884400u : wall ? 0xff000000u : 0xffffffffu;
-		}
-}
-
-static uint32_t sample[144];
-
-static wfc_model *rooms_model(int size, bool periodic)
-{
-	rooms_sample(sample);
-	wfc_overlapping_spec spec = {.sample = sample,
-	                             .sample_width = 12,
-	                             .sample_height = 12,
-	                             .N = 3,
-	                             .width = size,
-	                             .height = size,
-	                             .periodic_input = true,
-	                             .periodic = periodic,
-	                             .symmetry = 8};
-	wfc_model *m = NULL;
-	wfc_error err;
-	cr_assert_eq(wfc_model_create_overlapping(&spec, &m, &err), WFC_OK, "%s", err.message);
-	return m;
-}
 
 static void render_and_validate(const wfc_model *m, const wfc_state *s, bool periodic)
 {
@@ -50,9 +18,11 @@ static void render_and_validate(const wfc_model *m, const wfc_state *s, bool per
 	wfc_render_size(m, &w, &h);
 	uint32_t *px = malloc((size_t)w * h * sizeof *px);
 	wfc_render(s, px);
+	uint32_t sample[ROOMS_SIDE * ROOMS_SIDE];
+	rooms_sample(sample);
 	char why[512] = "";
-	bool ok =
-	    vld_check_overlapping(sample, 12, 12, 3, true, 8, px, w, h, periodic, why, sizeof why);
+	bool ok = vld_check_overlapping(sample, ROOMS_SIDE, ROOMS_SIDE, 3, true, 8, px, w, h,
+	                                periodic, why, sizeof why);
 	free(px);
 	cr_assert(ok, "fast-mode output rejected by the validator: %s", why);
 }
