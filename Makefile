@@ -2,13 +2,13 @@
 
 CC       ?= cc
 BUILD    ?= build
-PKGS     := libpng expat libcjson libmicrohttpd
+PKGS     := libpng expat libcjson libmicrohttpd openblas
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2
 CFLAGS   ?= -g $(OPT)
 SAN      ?=
 # project flags stay even when CFLAGS is given on the command line
-ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L $(WARN) -MMD -MP $(CFLAGS) $(SAN)
+ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L $(WARN) -MMD -MP $(CFLAGS) $(SAN) $(NN_CUDA_CFLAGS)
 LDLIBS   += -lm -lpthread
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SHARED   ?= ../shared
@@ -17,8 +17,12 @@ ENGINE_SRC := $(wildcard engine/*.c)
 API_SRC    := $(wildcard api/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard tests/*.c tests/validator/*.c)
+# CUDA (issue 6): sets NN_CUDA_OBJS, NN_CUDA_LIBS and NN_CUDA_CFLAGS when
+# nvcc is found and CUDA is not 0; empty otherwise.
+-include nn/cuda/cuda.mk
 BENCH_SRC  := $(wildcard bench/*.c)
 SERVER_SRC := $(wildcard server/*.c)
+NN_SRC     := $(wildcard nn/*.c)
 # everything but main.c, so the unit tests can link the server's modules
 SERVER_LIB_SRC := $(filter-out server/main.c,$(SERVER_SRC))
 
@@ -56,9 +60,12 @@ $(BUILD)/libwfc.a: $(call obj,$(ENGINE_SRC))
 	$(AR) rcs $@ $^
 $(BUILD)/libwfcapi.a: $(call obj,$(API_SRC))
 	$(AR) rcs $@ $^
+# nn/ and, when nvcc is found, its CUDA objects (nn/cuda/cuda.mk).
+$(BUILD)/libwfcnn.a: $(call obj,$(NN_SRC)) $(NN_CUDA_OBJS)
+	$(AR) rcs $@ $^
 
-$(BUILD)/wfc: $(call obj,$(CLI_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+$(BUILD)/wfc: $(call obj,$(CLI_SRC)) $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(NN_CUDA_LIBS) $(LDLIBS)
 
 $(BUILD)/libwfcsrv.a: $(call obj,$(SERVER_LIB_SRC))
 	$(AR) rcs $@ $^
@@ -66,11 +73,11 @@ $(BUILD)/libwfcsrv.a: $(call obj,$(SERVER_LIB_SRC))
 $(BUILD)/wfcd: $(call obj,server/main.c) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/tests: $(call obj,$(TEST_SRC)) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion $(LDLIBS)
+$(BUILD)/tests: $(call obj,$(TEST_SRC)) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion $(NN_CUDA_LIBS) $(LDLIBS)
 
-$(BUILD)/bench: $(call obj,$(BENCH_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+$(BUILD)/bench: $(call obj,$(BENCH_SRC)) $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(NN_CUDA_LIBS) $(LDLIBS)
 
 # Tests find the reference corpus through WFC_SHARED; without it they skip.
 test: test-unit test-asan
@@ -104,7 +111,7 @@ bench: $(BUILD)/bench $(BUILD)/wfcd
 format:
 	clang-format -i $(ENGINE_SRC) $(API_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) $(SERVER_SRC) \
 		$(LIBRARY_SRC) \
-		$(wildcard engine/*.h api/*.h cli/*.h tests/*.h tests/validator/*.h bench/*.h server/*.h)
+		$(NN_SRC) $(wildcard nn/*.h engine/*.h api/*.h cli/*.h tests/*.h tests/validator/*.h bench/*.h server/*.h)
 
 clean:
 	rm -rf build build-asan out
