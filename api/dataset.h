@@ -5,9 +5,10 @@
  * it too. Documented in docs/dataset-format.md. Tensors:
  *   "images"  F32 (count, 3, size, size) for format rgb: RGB in [-1, 1],
  *             channel-first, (v/255)*2-1, as a DCGAN with tanh expects;
- *   "states"  F32 (count, size, size) for format onehot: the vocabulary
+ *   "states"  F32 (count, size, size), both formats: the vocabulary
  *             index of each cell (integral values; one-hot is expanded on
- *             load, which keeps files 1/vocab the size);
+ *             load, which keeps files 1/vocab the size; rgb data sets keep
+ *             it so evaluation knows the training grids);
  *   "colors"  F32 (vocab, 3): the RGB (0..255) each vocabulary entry
  *             draws as (the pattern's top-left pixel / the tile's mean);
  *   "allowed" F32 (4, vocab, vocab): allowed[d][a][b] = 1 when b may sit
@@ -35,7 +36,7 @@ typedef struct {
 	api_dataset_format format;
 	int count, size, vocab;
 	float *images;   /* rgb: count*3*size*size in [-1,1]; NULL for onehot */
-	int32_t *states; /* onehot: count*size*size indices; NULL for rgb */
+	int32_t *states; /* count*size*size vocabulary indices (both formats) */
 	uint8_t *colors; /* vocab*3 RGB; for rgb data sets too (nearest-colour decoding) */
 	uint8_t *allowed; /* 4*vocab*vocab 0/1 */
 	char source[256];
