@@ -279,6 +279,10 @@ static void initial_set(const wfc_state *s, int x, int y, uint64_t *out)
 				out[k] &= m->ground_mask[k];
 		}
 	}
+	int pin = s->pins ? s->pins[x + y * MX] : -1;
+	if (pin >= 0)
+		for (int k = 0; k < words; k++)
+			out[k] &= k == pin / 64 ? 1ull << (pin % 64) : 0;
 }
 
 static void set_cell(wfc_state *s, int cell, const uint64_t *set)
@@ -615,7 +619,11 @@ static bool clear(wfc_state *s, int32_t seed)
 		/* cells already restricted must tell their neighbours */
 		enqueue(s, i);
 	}
-	if (s->contradiction) return false;
+	s->pin_conflict = -1;
+	if (s->contradiction) {
+		if (s->pins) s->pin_conflict = s->contradiction_cell;
+		return false;
+	}
 	if (m->heuristic != WFC_HEURISTIC_SCANLINE) {
 		for (int i = 0; i < s->cells; i++)
 			if (s->sums_of_ones[i] > 1 && wfc_is_node(m, i % MX, i / MX)) {
@@ -625,6 +633,14 @@ static bool clear(wfc_state *s, int32_t seed)
 			}
 		for (int i = s->heap_size / 2 - 1; i >= 0; i--)
 			sift_down(s, i);
+	}
+	/* Pins are fixed through repairs, so a contradiction they cause at
+	 * the start cannot be repaired: report it rather than spend the
+	 * budget. */
+	if (s->pins) {
+		if (propagate(s)) return true;
+		s->pin_conflict = s->contradiction_cell;
+		return false;
 	}
 	return settle(s);
 }
@@ -648,13 +664,25 @@ static void observe(wfc_state *s, int node, uint64_t *rng)
 	const wfc_model *m = s->m;
 	int words = s->words;
 	const uint64_t *w = s->wave + (size_t)node * words;
-	double threshold = random01(rng) * s->sums_w[node], partial = 0;
+	const float *prior = s->priors ? s->priors + (size_t)node * m->T : NULL;
+	double total = s->sums_w[node];
+	if (prior) {
+		double sum = 0;
+		for (int k = 0; k < words; k++)
+			for (uint64_t bits = w[k]; bits; bits &= bits - 1) {
+				int t = k * 64 + __builtin_ctzll(bits);
+				sum += m->weights[t] * prior[t];
+			}
+		if (sum > 0) total = sum;
+		else prior = NULL; /* the generator ruled out all that is left */
+	}
+	double threshold = random01(rng) * total, partial = 0;
 	int chosen = -1, last = -1;
 	for (int k = 0; k < words && chosen < 0; k++)
 		for (uint64_t bits = w[k]; bits; bits &= bits - 1) {
 			int t = k * 64 + __builtin_ctzll(bits);
 			last = t;
-			partial += m->weights[t];
+			partial += prior ? m->weights[t] * prior[t] : m->weights[t];
 			if (partial >= threshold) {
 				chosen = t;
 				break;

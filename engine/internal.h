@@ -99,6 +99,11 @@ struct wfc_state {
 	int last_repair_cell, last_repair_radius;
 	int observations_since_repair;
 	uint64_t *scratch; /* 5 pattern sets */
+
+	/* guidance (guide.c), fast mode only; NULL when unset */
+	float *priors;    /* cells * T multipliers of the global weights */
+	int32_t *pins;    /* cells: pattern a cell must hold, -1 free */
+	int pin_conflict; /* cell where the pins alone contradicted, else -1 */
 };
 
 /* fast.c */

@@ -117,6 +117,8 @@ void wfc_state_destroy(wfc_state *s)
 	free(s->queued);
 	free(s->dirty);
 	free(s->scratch);
+	free(s->priors);
+	free(s->pins);
 	free(s);
 }
 

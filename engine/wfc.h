@@ -219,4 +219,23 @@ void wfc_render(const wfc_state *s, uint32_t *out);
 
 const char *wfc_status_name(wfc_status st);
 
+/*
+ * Guidance (fast mode only), e.g. from a neural generator:
+ *   priors: cells * T non-negative multipliers, [cell * T + t], cell =
+ *   x + y * width; an observation at a cell draws t with probability
+ *   proportional to weight(t) * prior(cell, t) among the patterns still
+ *   possible there (the global weights alone when all of those priors are
+ *   0). The min-entropy order keeps using the global weights.
+ *   pins: cells entries, the pattern a cell must hold or -1. Pinned cells
+ *   start every run (and every repair) decided, so outputs keep them.
+ * Both are copied; NULL clears. Pins must name patterns < T on node cells
+ * (in a non-periodic overlapping output the last N-1 rows and columns are
+ * not nodes). When the pins alone contradict at the start of a run, the
+ * run returns WFC_CONTRADICTION and wfc_state_pin_conflict gives the cell
+ * where it showed (else -1): the pins are impossible, not the seed.
+ */
+wfc_status wfc_state_set_priors(wfc_state *s, const float *priors, wfc_error *err);
+wfc_status wfc_state_set_pins(wfc_state *s, const int32_t *pins, wfc_error *err);
+int wfc_state_pin_conflict(const wfc_state *s);
+
 #endif

@@ -1,0 +1,84 @@
+/*
+ * guide.c - per-cell priors and pinned cells for the fast mode (wfc.h).
+ *
+ * The state owns copies of both arrays (freed by wfc_state_destroy); fast.c
+ * reads them when it builds a cell's initial set (pins) and when it draws
+ * a pattern (priors).
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static wfc_status need_fast(const wfc_state *s, wfc_error *err)
+{
+	if (s->mode != WFC_MODE_FAST)
+		return wfc_fail(err, WFC_ERR_INPUT,
+		                "priors and pinned cells need the fast mode, not the reference mode");
+	return WFC_OK;
+}
+
+wfc_status wfc_state_set_priors(wfc_state *s, const float *priors, wfc_error *err)
+{
+	wfc_status st = need_fast(s, err);
+	if (st != WFC_OK) return st;
+	size_t n = (size_t)s->cells * (size_t)s->m->T;
+	if (!priors) {
+		free(s->priors);
+		s->priors = NULL;
+		return WFC_OK;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(priors[i]) || priors[i] < 0)
+			return wfc_fail(err, WFC_ERR_INPUT,
+			                "prior of pattern %zu at cell (%zu, %zu) is %g; priors must be "
+			                "finite and >= 0",
+			                i % (size_t)s->m->T, i / s->m->T % (size_t)s->m->MX,
+			                i / s->m->T / (size_t)s->m->MX, (double)priors[i]);
+	if (!s->priors) {
+		s->priors = malloc(n * sizeof *s->priors);
+		if (!s->priors) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory for priors");
+		s->memory += n * sizeof *s->priors;
+	}
+	memcpy(s->priors, priors, n * sizeof *priors);
+	return WFC_OK;
+}
+
+wfc_status wfc_state_set_pins(wfc_state *s, const int32_t *pins, wfc_error *err)
+{
+	wfc_status st = need_fast(s, err);
+	if (st != WFC_OK) return st;
+	const wfc_model *m = s->m;
+	if (!pins) {
+		free(s->pins);
+		s->pins = NULL;
+		return WFC_OK;
+	}
+	for (int i = 0; i < s->cells; i++) {
+		int x = i % m->MX, y = i / m->MX;
+		if (pins[i] < -1 || pins[i] >= m->T)
+			return wfc_fail(err, WFC_ERR_INPUT,
+			                "pin at cell (%d, %d) names pattern %d; there are %d", x, y,
+			                (int)pins[i], m->T);
+		if (pins[i] >= 0 && !wfc_is_node(m, x, y))
+			return wfc_fail(err, WFC_ERR_INPUT,
+			                "cell (%d, %d) cannot be pinned: in a non-periodic output the "
+			                "last %d rows and columns follow from their neighbours",
+			                x, y, m->N - 1);
+	}
+	size_t bytes = (size_t)s->cells * sizeof *s->pins;
+	if (!s->pins) {
+		s->pins = malloc(bytes);
+		if (!s->pins) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory for pins");
+		s->memory += bytes;
+	}
+	memcpy(s->pins, pins, bytes);
+	s->pin_conflict = -1;
+	return WFC_OK;
+}
+
+int wfc_state_pin_conflict(const wfc_state *s)
+{
+	return s->pins ? s->pin_conflict : -1;
+}

@@ -1,0 +1,181 @@
+/* test_guide.c - per-cell priors and pinned cells (engine/guide.c). */
+#include "../engine/wfc.h"
+#include "rooms.h"
+#include "validator/validator.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIDE 24
+
+static bool output_valid(const wfc_state *s, const wfc_model *m)
+{
+	uint32_t sample[ROOMS_SIDE * ROOMS_SIDE];
+	rooms_sample(sample);
+	int w, h;
+	wfc_render_size(m, &w, &h);
+	uint32_t *img = malloc((size_t)w * h * sizeof *img);
+	wfc_render(s, img);
+	char why[256] = "";
+	bool ok = vld_check_overlapping(sample, ROOMS_SIDE, ROOMS_SIDE, 3, true, 8, img, w, h,
+	                                true, why, sizeof why);
+	if (!ok) cr_log_error("%s", why);
+	free(img);
+	return ok;
+}
+
+Test(guide, pinned_cells_keep_their_pattern)
+{
+	wfc_model *m = rooms_model(SIDE, true);
+	wfc_state *s = NULL;
+	wfc_error err;
+	cr_assert_eq(wfc_state_create(m, &s, &err), WFC_OK);
+	int T = wfc_model_pattern_count(m), cells = SIDE * SIDE;
+	int32_t *pins = malloc(cells * sizeof *pins);
+	for (int seed = 1; seed <= 20; seed++) {
+		/* pin the patterns a plain run chose at a few cells, then run
+		 * another seed with those pins: the cells must keep them */
+		cr_assert_eq(wfc_state_set_pins(s, NULL, &err), WFC_OK);
+		cr_assert_eq(wfc_run(s, seed, -1, NULL), WFC_OK);
+		const int32_t *obs = wfc_state_observed(s);
+		for (int i = 0; i < cells; i++)
+			pins[i] = i % 37 == seed % 37 ? obs[i] : -1;
+		cr_assert_eq(wfc_state_set_pins(s, pins, &err), WFC_OK, "%s", err.message);
+		cr_assert_eq(wfc_run(s, seed + 1000, -1, NULL), WFC_OK, "seed %d", seed);
+		cr_assert(wfc_state_complete(s));
+		obs = wfc_state_observed(s);
+		for (int i = 0; i < cells; i++)
+			if (pins[i] >= 0)
+				cr_assert_eq(obs[i], pins[i], "cell %d lost its pin (seed %d)", i, seed);
+		cr_assert(output_valid(s, m), "seed %d", seed);
+		cr_assert_eq(wfc_state_pin_conflict(s), -1);
+	}
+	(void)T;
+	free(pins);
+	wfc_state_destroy(s);
+	wfc_model_destroy(m);
+}
+
+/* Two patterns that may not sit side by side, pinned side by side. */
+Test(guide, impossible_pins_are_reported)
+{
+	wfc_model *m = rooms_model(SIDE, true);
+	wfc_state *s = NULL;
+	wfc_error err;
+	cr_assert_eq(wfc_state_create(m, &s, &err), WFC_OK);
+	int T = wfc_model_pattern_count(m);
+	int a = -1, b = -1;
+	for (int t1 = 0; t1 < T && a < 0; t1++) {
+		int len;
+		const int32_t *right = wfc_model_propagator(m, 2, t1, &len);
+		for (int t2 = 0; t2 < T; t2++) {
+			bool allowed = false;
+			for (int k = 0; k < len; k++)
+				allowed |= right[k] == t2;
+			if (!allowed) {
+				a = t1;
+				b = t2;
+				break;
+			}
+		}
+	}
+	cr_assert(a >= 0, "the rooms model has a forbidden pair");
+	int32_t pins[SIDE * SIDE];
+	for (int i = 0; i < SIDE * SIDE; i++)
+		pins[i] = -1;
+	int cell = 5 + 7 * SIDE;
+	pins[cell] = a;
+	pins[cell + 1] = b; /* direction 2 is +x */
+	cr_assert_eq(wfc_state_set_pins(s, pins, &err), WFC_OK);
+	cr_assert_eq(wfc_run(s, 1, -1, NULL), WFC_CONTRADICTION);
+	int at = wfc_state_pin_conflict(s);
+	cr_assert(at >= 0, "the conflict is attributed to the pins");
+	wfc_state_destroy(s);
+	wfc_model_destroy(m);
+}
+
+Test(guide, bad_pins_and_priors_are_refused)
+{
+	wfc_model *m = rooms_model(SIDE, false);
+	wfc_state *s = NULL, *ref = NULL;
+	wfc_error err;
+	cr_assert_eq(wfc_state_create(m, &s, &err), WFC_OK);
+	int T = wfc_model_pattern_count(m), cells = SIDE * SIDE;
+	int32_t *pins = malloc(cells * sizeof *pins);
+	for (int i = 0; i < cells; i++)
+		pins[i] = -1;
+	pins[0] = T;
+	cr_assert_eq(wfc_state_set_pins(s, pins, &err), WFC_ERR_INPUT);
+	cr_assert(strstr(err.message, "names pattern"), "%s", err.message);
+	pins[0] = -1;
+	pins[cells - 1] = 0; /* last row/column: not a node when non-periodic */
+	cr_assert_eq(wfc_state_set_pins(s, pins, &err), WFC_ERR_INPUT);
+	cr_assert(strstr(err.message, "cannot be pinned"), "%s", err.message);
+	float *pri = calloc((size_t)cells * T, sizeof *pri);
+	pri[3] = -1;
+	cr_assert_eq(wfc_state_set_priors(s, pri, &err), WFC_ERR_INPUT);
+	cr_assert_eq(wfc_state_create_mode(m, WFC_MODE_REFERENCE, &ref, &err), WFC_OK);
+	cr_assert_eq(wfc_state_set_pins(ref, NULL, &err), WFC_ERR_INPUT);
+	cr_assert(strstr(err.message, "fast mode"), "%s", err.message);
+	free(pri);
+	free(pins);
+	wfc_state_destroy(ref);
+	wfc_state_destroy(s);
+	wfc_model_destroy(m);
+}
+
+/* Priors that put all their mass on a valid output reproduce it exactly:
+ * every observation picks the target's pattern, which propagation can
+ * never have removed (the target stays a solution). With one cell in 41
+ * cells wrong, the output is still valid and follows the target on most
+ * of the others. */
+Test(guide, priors_steer_towards_a_layout)
+{
+	wfc_model *m = rooms_model(SIDE, true);
+	wfc_state *s = NULL;
+	wfc_error err;
+	cr_assert_eq(wfc_state_create(m, &s, &err), WFC_OK);
+	int T = wfc_model_pattern_count(m), cells = SIDE * SIDE;
+	int32_t *target = malloc(cells * sizeof *target);
+	float *pri = malloc((size_t)cells * T * sizeof *pri);
+	long guided = 0, plain = 0;
+	for (int seed = 1; seed <= 10; seed++) {
+		cr_assert_eq(wfc_state_set_priors(s, NULL, &err), WFC_OK);
+		cr_assert_eq(wfc_generate(s, seed, 10, true, -1, NULL, NULL), WFC_OK);
+		memcpy(target, wfc_state_observed(s), cells * sizeof *target);
+		for (int i = 0; i < cells; i++)
+			for (int t = 0; t < T; t++)
+				pri[(size_t)i * T + t] = t == target[i] ? 1.0f : 0.0f;
+		cr_assert_eq(wfc_state_set_priors(s, pri, &err), WFC_OK);
+		cr_assert_eq(wfc_run(s, seed + 500, -1, NULL), WFC_OK);
+		cr_assert_eq(wfc_state_repairs(s), 0);
+		for (int i = 0; i < cells; i++)
+			cr_assert_eq(wfc_state_observed(s)[i], target[i], "seed %d cell %d", seed, i);
+
+		/* now mislead one cell in 41 */
+		for (int i = 0; i < cells; i += 41) {
+			int wrong = (target[i] + 1 + seed) % T;
+			for (int t = 0; t < T; t++)
+				pri[(size_t)i * T + t] = t == wrong ? 1.0f : 0.0f;
+		}
+		cr_assert_eq(wfc_state_set_priors(s, pri, &err), WFC_OK);
+		cr_assert_eq(wfc_generate(s, seed + 900, 10, true, -1, NULL, NULL), WFC_OK);
+		cr_assert(output_valid(s, m), "seed %d", seed);
+		for (int i = 0; i < cells; i++)
+			guided += wfc_state_observed(s)[i] == target[i];
+		/* the same seed without priors: agreement by chance */
+		cr_assert_eq(wfc_state_set_priors(s, NULL, &err), WFC_OK);
+		cr_assert_eq(wfc_generate(s, seed + 900, 10, true, -1, NULL, NULL), WFC_OK);
+		for (int i = 0; i < cells; i++)
+			plain += wfc_state_observed(s)[i] == target[i];
+	}
+	cr_log_info("cells that follow the target: guided %ld, plain %ld of %d", guided, plain,
+	            10 * cells);
+	cr_assert_gt(guided, 10 * cells / 2);
+	cr_assert_gt(guided, 3 * plain);
+	free(pri);
+	free(target);
+	wfc_state_destroy(s);
+	wfc_model_destroy(m);
+}
