@@ -2,7 +2,7 @@
 
 CC       ?= cc
 BUILD    ?= build
-PKGS     := libpng expat libcjson libmicrohttpd openblas
+PKGS     := libpng expat libcjson libmicrohttpd openblas hiredis
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2
 CFLAGS   ?= -g $(OPT)
@@ -38,11 +38,14 @@ all: $(BUILD)/wfc $(BUILD)/wfcd
 help:
 	@echo "make            build $(BUILD)/wfc (the CLI) and $(BUILD)/wfcd (the HTTP service)"
 	@echo "make test       unit + golden tests, then the same under ASan+UBSan"
+	@echo "make test-redis wfcd on Redis: API + workers, one killed mid-run (scripts/test-redis.sh)"
 	@echo "make run        start wfcd on http://127.0.0.1:8080 with the built-in library"
 	@echo "make demo       generate a demo level to out/demo.png"
 	@echo "make bench      engine benchmarks (figures in docs/PERFORMANCE.md)"
 	@echo "make corpus     run the whole reference corpus into out/corpus"
 	@echo "make fuzz       libFuzzer targets for every parser, FUZZ_SECONDS (60) each; fuzz-ci: 10 s"
+	@echo "make stress     abuse, load and fault tests against wfcd (docs/RELIABILITY.md); stress-ci: < 2 min"
+	@echo "make container-test  build docker/Dockerfile with podman and check the image (root, minutes)"
 	@echo "make format     clang-format every C file"
 	@echo "make clean      remove build outputs"
 
@@ -70,8 +73,8 @@ $(BUILD)/wfc: $(call obj,$(CLI_SRC)) $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(
 $(BUILD)/libwfcsrv.a: $(call obj,$(SERVER_LIB_SRC))
 	$(AR) rcs $@ $^
 
-$(BUILD)/wfcd: $(call obj,server/main.c) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+$(BUILD)/wfcd: $(call obj,server/main.c) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(NN_CUDA_LIBS) $(LDLIBS)
 
 $(BUILD)/tests: $(call obj,$(TEST_SRC)) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion $(NN_CUDA_LIBS) $(LDLIBS)
@@ -93,6 +96,20 @@ test-asan:
 		WFC_SHARED=$(SHARED) WFC_CLI=build-asan/wfc WFC_MKLIBRARY=build-asan/mklibrary \
 		WFC_QUICK=1 build-asan/tests -j2
 
+# wfcd on Redis (docs/DEPLOY.md): two worker processes and an API process
+# share a redis-server on a Unix socket; one worker is killed mid-run and
+# every job must still succeed exactly once. Installs redis-server if
+# missing (scripts/deps.sh).
+# tests/test_srv_redis_store.c needs redis-server too (it skips without it,
+# except where CI is set).
+.PHONY: test-redis redis-server-dep
+test: test-redis
+test-unit test-asan test-redis: redis-server-dep
+redis-server-dep:
+	@command -v redis-server >/dev/null || sh scripts/deps.sh redis-server
+test-redis: $(BUILD)/wfcd
+	bash scripts/test-redis.sh $(BUILD)/wfcd
+
 # The service on http://127.0.0.1:8080, built-in library, data in ./data.
 run: $(BUILD)/wfcd
 	$(BUILD)/wfcd --port 8080 --bind 127.0.0.1
@@ -104,9 +121,10 @@ demo: $(BUILD)/wfc
 corpus: $(BUILD)/wfc
 	$(BUILD)/wfc corpus $(SHARED)/corpus/samples.xml -o out/corpus
 
-bench: $(BUILD)/bench $(BUILD)/wfcd
+bench: $(BUILD)/bench $(BUILD)/wfcd $(BUILD)/nn-bench
 	bash bench/compare.sh $(SHARED)
 	bash bench/server.sh
+	bash bench/nn.sh $(BUILD)
 
 format:
 	clang-format -i $(ENGINE_SRC) $(API_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) $(SERVER_SRC) \
@@ -127,6 +145,18 @@ $(BUILD)/mklibrary: $(call obj,$(LIBRARY_SRC)) $(BUILD)/libwfcapi.a $(BUILD)/lib
 library: $(BUILD)/mklibrary
 	$(BUILD)/mklibrary -o library
 
+# The shipped generator (docs/NEURAL.md): models/terrain-islands.safetensors,
+# trained on the built-in Terrain-Islands tileset on the CPU (about 12
+# minutes). `make model-eval` scores it with `wfc eval` (tools/nngrids.c
+# draws the raw and guided grids).
+.PHONY: model model-eval
+$(BUILD)/nngrids: $(call obj,tools/nngrids.c) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(NN_CUDA_LIBS) $(LDLIBS)
+model: $(BUILD)/wfc
+	sh scripts/make-model.sh $(BUILD)/wfc
+model-eval: $(BUILD)/wfc $(BUILD)/nngrids
+	sh scripts/make-model.sh $(BUILD)/wfc eval
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # ---- HTTP contract: openapi.yaml lint and the integration tests ----
@@ -144,11 +174,14 @@ contract-tools:
 test-contract:
 	@sh scripts/contract-lint.sh openapi.yaml
 
-$(BUILD)/server-tests: $(call obj,$(IT_SRC))
+# test_models.c checks guided outputs with the independent validator and
+# trains its tiny checkpoints with the CLI (WFC_CLI).
+$(BUILD)/server-tests: $(call obj,$(IT_SRC) tests/validator/validator.c)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion $(LDLIBS)
 
-test-server: $(BUILD)/server-tests $(BUILD)/wfcd contract-tools
+test-server: $(BUILD)/server-tests $(BUILD)/wfcd $(BUILD)/wfc contract-tools
 	WFC_SHARED=$(SHARED) WFCD_BIN=$(BUILD)/wfcd WFCD_PRISM=$(PRISM) WFCD_OPENAPI=openapi.yaml \
+		WFC_CLI=$(BUILD)/wfc \
 		$(BUILD)/server-tests -j2
 
 format: format-server-tests
@@ -168,7 +201,7 @@ format-server-tests:
 FUZZ_BUILD   := build-fuzz
 FUZZ_CC      := clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := json_spec tileset_xml samples_xml png base64 job_request http_headers
+FUZZ_TARGETS := json_spec tileset_xml samples_xml png base64 job_request http_headers safetensors
 # UBSan must abort, or libFuzzer would count a report as a passing input.
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
@@ -181,10 +214,12 @@ FUZZ_MAX_LEN_png          := 32768
 FUZZ_MAX_LEN_base64       := 4096
 FUZZ_MAX_LEN_job_request  := 16384
 FUZZ_MAX_LEN_http_headers := 2048
+FUZZ_MAX_LEN_safetensors  := 4096
 FUZZ_DICT_json_spec   := tests/fuzz/json.dict
 FUZZ_DICT_job_request := tests/fuzz/json.dict
 FUZZ_DICT_tileset_xml := tests/fuzz/xml.dict
 FUZZ_DICT_samples_xml := tests/fuzz/xml.dict
+FUZZ_DICT_safetensors := tests/fuzz/safetensors.dict
 .PHONY: fuzz fuzz-ci fuzz-build fuzz-bins fuzz-seeds clean-fuzz format-fuzz
 
 $(FUZZ_BUILD)/.fuzz-deps-ok: scripts/deps.sh
@@ -227,3 +262,35 @@ clean-fuzz:
 format: format-fuzz
 format-fuzz:
 	clang-format -i $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
+
+# ---- containers: docker/Dockerfile built and run with podman ----
+# Not part of `make test`: minutes, and root. scripts/container-test.sh says
+# what it checks; CONTAINER_CONTEXT=HEAD builds the last commit instead of
+# the working tree.
+.PHONY: container-test
+container-test:
+	bash scripts/container-test.sh $(CONTAINER_CONTEXT)
+
+# ---- stress: abuse, load and faults (issue 9; figures in docs/RELIABILITY.md) ----
+# scripts/stress/stress.py runs every test against real wfcd processes (its
+# own ports and data dirs under /tmp) and fails on any FAIL; `make stress`
+# takes the full figures (wrk for STRESS_SECONDS, default 60; 100,000 jobs
+# for the RSS check), `make stress-ci` a few seconds per test (under 2
+# minutes). The client-abort test runs an ASan build of wfcd
+# ($(STRESS_ASAN_BUILD)/wfcd); the disk-full test needs root (tmpfs) and
+# skips otherwise. One test: make stress STRESS_ONLY=limits,abuse
+STRESS_ASAN_BUILD ?= build-asan
+STRESS_ONLY ?=
+STRESS_ARGS = --wfcd $(BUILD)/wfcd --asan-wfcd $(STRESS_ASAN_BUILD)/wfcd \
+	$(if $(STRESS_ONLY),--only $(STRESS_ONLY)) --summary out/stress/summary$(1).txt
+.PHONY: stress stress-ci stress-bins
+stress-bins: $(BUILD)/wfcd
+	@sh scripts/deps.sh wrk || echo "stress: no wrk, the load test will skip"
+	@$(MAKE) --no-print-directory BUILD=$(STRESS_ASAN_BUILD) OPT=-O1 SAN="$(SANITIZE)" \
+		$(STRESS_ASAN_BUILD)/wfcd
+
+stress: stress-bins
+	python3 scripts/stress/stress.py $(call STRESS_ARGS,)
+
+stress-ci: stress-bins
+	python3 scripts/stress/stress.py --ci $(call STRESS_ARGS,-ci)

@@ -12,13 +12,21 @@
  *   "colors"  F32 (vocab, 3): the RGB (0..255) each vocabulary entry
  *             draws as (the pattern's top-left pixel / the tile's mean);
  *   "allowed" F32 (4, vocab, vocab): allowed[d][a][b] = 1 when b may sit
- *             next to a in direction d (0 left, 1 up, 2 right, 3 down,
- *             the engine's order): what the evaluation checks.
+ *             at (x + dx[d], y + dy[d]) next to a at (x, y), dx = {-1, 0,
+ *             1, 0}, dy = {0, 1, 0, -1}, y pointing down the image: d = 0
+ *             left, 1 below, 2 right, 3 above (the engine's propagator
+ *             order, wfc.h): what the evaluation checks;
+ *   "vocab_ids" F32 (vocab), optional: the engine's pattern / variant
+ *             index of each vocabulary entry (the model built from "spec"
+ *             numbers them the same way), so fresh WFC outputs can be
+ *             mapped onto this vocabulary.
  * Metadata: "format" (rgb|onehot), "size", "count", "vocab", "source"
  * (entry name or spec path), "spec" (the JSON spec), "seed" (first seed),
- * "model" (overlapping|tiled).
+ * "seed_end" (one past the last seed tried), "model" (overlapping|tiled).
  * The vocabulary is the set of patterns (overlapping) or tile variants
  * (tiled) that occur in the outputs, indexed in first-seen order by seed.
+ * Cell (x, y) of an overlapping output is the pattern whose top-left pixel
+ * is pixel (x, y) (see docs/dataset-format.md for non-periodic outputs).
  *
  * Ownership: api_dataset_load fills a caller-owned api_dataset whose
  * arrays are malloc'd; api_dataset_free frees them.
@@ -41,6 +49,11 @@ typedef struct {
 	uint8_t *allowed; /* 4*vocab*vocab 0/1 */
 	char source[256];
 	char *spec_json;  /* malloc'd, may be NULL */
+	/* Added with the generator (api/dataset_gen.h): */
+	int model_kind;      /* wfc_model_kind: 0 overlapping, 1 tiled */
+	int32_t *vocab_ids;  /* vocab engine indices, malloc'd; NULL when absent */
+	int64_t seed, seed_end; /* seeds tried: [seed, seed_end); load fills both,
+	                         * save writes its first_seed and seed_end */
 } api_dataset;
 
 int api_dataset_load(const char *path, api_dataset *out, api_error *err);

@@ -280,6 +280,11 @@ char *api_spec_to_json(const api_spec *s, api_error *err)
 	add_int(root, "screenshots", s->screenshots, &ok);
 	add_int(root, "limit", s->limit, &ok);
 	add_int(root, "attempts", s->attempts, &ok);
+	if (ok && s->neural) {
+		cJSON *n = cJSON_Parse(s->neural);
+		ok = n && cJSON_AddItemToObject(root, "neural", n);
+		if (!ok) cJSON_Delete(n);
+	}
 	if (!ok) {
 		cJSON_Delete(root);
 		api_fail(err, API_ERR_NOMEM, "out of memory writing the spec as JSON");

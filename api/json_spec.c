@@ -34,7 +34,7 @@ static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const common_keys[] = {"model",       "name",     "size",      "width",
                                           "height",      "periodic", "heuristic", "seed",
-                                          "screenshots", "limit",    "attempts"};
+                                          "screenshots", "limit",    "attempts", "neural"};
 static const char *const overlapping_keys[] = {"sample", "N", "periodicInput", "symmetry",
                                                "ground"};
 static const char *const tiled_keys[] = {"unique", "tileSize", "tiles",           "neighbors",
@@ -488,6 +488,13 @@ static int parse_root(const cJSON *root, const char *base_dir, api_spec *out, ap
 	if ((rc = api_json_check_keys(root, "", all, n, "the spec", err)) ||
 	    (rc = parse_common(root, out, err)))
 		return rc;
+	const cJSON *neural = cJSON_GetObjectItemCaseSensitive(root, "neural");
+	if (neural) {
+		if (!cJSON_IsObject(neural))
+			return api_fail_at(err, API_ERR_INPUT, "/neural", "'neural' must be an object");
+		if (!(out->neural = cJSON_PrintUnformatted(neural)))
+			return api_fail(err, API_ERR_NOMEM, "out of memory reading the spec");
+	}
 	return kind == WFC_MODEL_OVERLAPPING ? parse_overlapping(root, base_dir, out, err)
 	                                     : api_json_parse_tiled(root, base_dir, out, err);
 }

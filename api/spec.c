@@ -38,6 +38,7 @@ void api_spec_free(api_spec *s)
 	for (int i = 0; i < s->subset_count; i++)
 		free(s->subset[i]);
 	free(s->subset);
+	free(s->neural);
 	memset(s, 0, sizeof *s);
 }
 

@@ -73,6 +73,12 @@ typedef struct {
 	int subset_count;
 	bool black_background;
 	bool text_output;
+
+	/* A neural job of the server (server/runner_nn.c): compact JSON of
+	 * {"job":"generator"|"guided","checkpoint":...}, or NULL for plain
+	 * WFC. The JSON spec carries it as the object "neural"; the server
+	 * refuses it from clients and sets it itself. */
+	char *neural;
 } api_spec;
 
 /* kind picks the defaults that differ (size 48 vs 24). */

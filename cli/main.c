@@ -12,6 +12,10 @@ static const char usage[] =
     "  corpus   run every entry of a samples.xml, like the reference program\n"
     "  convert  print a samples.xml entry as a self-contained JSON spec\n"
     "  demo     generate a demo level with the built-in sample\n"
+    "  train    train a GAN (dcgan, wgan-dense) on a data set\n"
+    "  sample   draw outputs from a trained generator\n"
+    "  dataset  generate a training set of WFC outputs (safetensors)\n"
+    "  eval     score generated grids against a data set's rules and statistics\n"
     "\n"
     "`wfc <command> --help` describes each command.\n"
     "Exit codes: 0 done, 1 contradiction after all attempts, 2 bad input,\n"
@@ -32,6 +36,10 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "corpus")) return cli_corpus(argc - 1, argv + 1);
 	if (!strcmp(cmd, "convert")) return cli_convert(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo")) return cli_demo(argc - 1, argv + 1);
+	if (!strcmp(cmd, "train")) return cli_train(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sample")) return cli_sample(argc - 1, argv + 1);
+	if (!strcmp(cmd, "dataset")) return cli_dataset(argc - 1, argv + 1);
+	if (!strcmp(cmd, "eval")) return cli_eval(argc - 1, argv + 1);
 	fprintf(stderr, "wfc: unknown command '%s'\n\n%s", cmd, usage);
 	return CLI_BAD_INPUT;
 }

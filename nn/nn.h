@@ -52,6 +52,10 @@ void nn_sync(nn_backend *be);
 
 /* Zero-filled backend memory of n floats; NULL when out of memory. */
 float *nn_alloc(nn_backend *be, size_t n);
+/* Spelled nn_free in code, linked as nn_buffer_free: libnanomsg (loaded by
+ * Criterion) exports a function nn_free of its own, and an executable that
+ * defined nn_free would replace it and crash the test runner. */
+#define nn_free nn_buffer_free
 void nn_free(nn_backend *be, float *p);
 void nn_upload(nn_backend *be, float *dst, const float *host_src, size_t n);
 void nn_download(nn_backend *be, float *host_dst, const float *src, size_t n);
@@ -177,5 +181,13 @@ void nn_rng_seed(nn_rng *r, uint64_t seed);
 uint64_t nn_rng_next(nn_rng *r);
 float nn_rng_uniform(nn_rng *r); /* [0, 1) */
 float nn_rng_normal(nn_rng *r);  /* N(0, 1), Box-Muller */
+
+/* --- device choice ----------------------------------------------------- */
+
+/* The device an "auto" setting means: NN_DEVICE_CUDA when this binary was
+ * built with CUDA and a device answers (nn_cuda_available), else
+ * NN_DEVICE_CPU. Never fails; callers still handle a NULL from
+ * nn_backend_create (e.g. cuBLAS missing) by falling back to the CPU. */
+nn_device nn_device_auto(void);
 
 #endif

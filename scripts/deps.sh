@@ -5,7 +5,7 @@
 set -eu
 
 packages="build-essential pkg-config libpng-dev zlib1g-dev libexpat1-dev libcjson-dev
-libcriterion-dev libmicrohttpd-dev libopenblas-dev $*"
+libcriterion-dev libmicrohttpd-dev libopenblas-dev libhiredis-dev $*"
 
 missing=""
 for p in $packages; do

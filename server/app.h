@@ -2,8 +2,8 @@
  * app.h - the running service: every part of wfcd and their lifecycle.
  *
  * srv_app_start() builds them in order (log, metrics, library, keys, data
- * directory, job store with restored jobs, assets, workers, housekeeper,
- * HTTP) and srv_app_drain() takes the service down for SIGTERM: readyz
+ * directory, job store with restored jobs or Redis, assets, HTTP unless
+ * --role worker, workers unless --role api, housekeeper) and srv_app_drain() takes the service down for SIGTERM: readyz
  * turns 503, the listening socket closes, the queue closes (queued jobs
  * stay persisted as queued), running jobs get until --shutdown-timeout to
  * finish and are then stopped and persisted as queued, waiting requests
@@ -21,8 +21,10 @@
 #include "config.h"
 #include "http.h"
 #include "jobs.h"
+#include "jobstore.h"
 #include "log.h"
 #include "metrics.h"
+#include "models.h"
 #include "queue.h"
 #include "request.h"
 #include "workers.h"
@@ -38,12 +40,15 @@ struct srv_app {
 	api_library *library; /* NULL when none could be found */
 	char library_dir[4096];
 	char openapi_path[4096]; /* "" when none could be found */
+	srv_models *models;      /* generator checkpoints (models.h), never NULL once started */
 	srv_auth *auth;          /* NULL: no keys */
-	srv_queue *queue;
-	srv_jobs *jobs;
+	srv_queue *queue;     /* in-process backend only; NULL with --queue redis */
+	srv_jobs *jobs;       /* idem */
+	srv_jobstore *store;  /* what routes and workers use: either backend */
 	srv_assets *assets;
 	srv_workers *workers;
-	srv_http *http;
+	srv_http *http;            /* NULL with --role worker */
+	pthread_mutex_t http_lock; /* finish listeners vs srv_http_stop */
 	srv_request_env env;
 	int port;
 	atomic_int draining;

@@ -7,6 +7,7 @@
 #include "persist.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,14 +231,17 @@ int srv_assets_add(srv_assets *a, srv_asset_kind kind, const api_spec *spec, srv
 		char *rec = record_json(x);
 		char name[SRV_ID_MAX + 8], err[512];
 		snprintf(name, sizeof name, "%s.json", x->meta.id);
+		errno = ENOMEM;
 		int rc = rec ? srv_persist_write(a->dir, subdir(kind), name, rec, strlen(rec), true,
 		                                 err, sizeof err)
 		             : -1;
+		int write_errno = errno;
 		free(rec);
 		if (rc) {
 			free_asset(x);
-			return srv_problem_set(p, 500, "internal", NULL, "cannot store the %s",
-			                       kind == SRV_ASSET_TILESET ? "tileset" : "sample");
+			/* 507 when the disk is full, 503 when it is read-only */
+			return srv_persist_problem(
+			    p, write_errno, kind == SRV_ASSET_TILESET ? "tileset" : "sample");
 		}
 	}
 	*meta = x->meta;

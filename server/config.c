@@ -30,6 +30,23 @@ static const char usage[] =
     "  --result-memory SIZE results cached in memory [WFCD_RESULT_MEMORY] (256M)\n"
     "  --shutdown-timeout T how long SIGTERM waits for running jobs\n"
     "                       [WFCD_SHUTDOWN_TIMEOUT] (10s)\n"
+    "  --max-conns-per-ip N open connections per client address [WFCD_MAX_CONNS_PER_IP] (64)\n"
+    "  --conn-timeout T     idle connections are closed after T [WFCD_CONN_TIMEOUT] (60s)\n"
+    "  --max-jobs N         finished jobs kept (with --result-ttl); beyond N the oldest\n"
+    "                       are deleted [WFCD_MAX_JOBS] (10000)\n"
+    "  --queue URL          share jobs through Redis: redis://HOST:PORT, unix:/path or\n"
+    "                       /path to its socket [WFCD_QUEUE] (in-process)\n"
+    "  --role ROLE          all, api (HTTP only) or worker (runs jobs, no HTTP);\n"
+    "                       api and worker need --queue [WFCD_ROLE] (all)\n"
+    "  --visibility-timeout T  Redis: jobs of a worker silent for T run elsewhere\n"
+    "                       [WFCD_VISIBILITY_TIMEOUT] (30s)\n"
+    "  --models DIR         generator checkpoints (*.safetensors) for neural jobs,\n"
+    "                       reloaded by POST /v1/models/reload [WFCD_MODELS]\n"
+    "                       (the repository's models/)\n"
+    "  --max-train-count N  largest data set of a training job (POST /v1/models)\n"
+    "                       [WFCD_MAX_TRAIN_COUNT] (1024)\n"
+    "  --max-train-epochs N most epochs of a training job [WFCD_MAX_TRAIN_EPOCHS] (20)\n"
+    "  --no-training        refuse training jobs (403) [WFCD_NO_TRAINING=1]\n"
     "  --log FILE           access log, one JSON line per request [WFCD_LOG] (stdout)\n"
     "  --openapi FILE       served at /openapi.yaml [WFCD_OPENAPI] (the repository's)\n"
     "  -h, --help           this text\n"
@@ -54,6 +71,12 @@ void srv_config_defaults(srv_config *c)
 	c->result_ttl_ms = SRV_DEFAULT_RESULT_TTL_MS;
 	c->result_memory = SRV_DEFAULT_RESULT_MEMORY;
 	c->shutdown_ms = SRV_DEFAULT_SHUTDOWN_MS;
+	c->visibility_ms = SRV_DEFAULT_VISIBILITY_MS;
+	c->max_conns_per_ip = SRV_DEFAULT_CONNS_PER_IP;
+	c->conn_timeout_ms = SRV_DEFAULT_CONN_TIMEOUT_MS;
+	c->max_jobs = SRV_DEFAULT_MAX_JOBS;
+	c->max_train_count = SRV_DEFAULT_MAX_TRAIN_COUNT;
+	c->max_train_epochs = SRV_DEFAULT_MAX_TRAIN_EPOCHS;
 }
 
 bool srv_parse_long(const char *text, long lo, long hi, long *out)
@@ -124,7 +147,7 @@ bool srv_parse_duration_ms(const char *text, int64_t *out)
 	return true;
 }
 
-enum kind { K_STR, K_PORT, K_COUNT, K_QUEUE, K_SIZE, K_CELLS, K_DURATION };
+enum kind { K_STR, K_PORT, K_COUNT, K_QUEUE, K_SIZE, K_CELLS, K_DURATION, K_ROLE, K_FLAG };
 
 typedef struct {
 	const char *flag, *env;
@@ -151,6 +174,16 @@ static const option options[] = {
     {"--shutdown-timeout", "WFCD_SHUTDOWN_TIMEOUT", K_DURATION, OFF(shutdown_ms), false},
     {"--log", "WFCD_LOG", K_STR, OFF(log_path), false},
     {"--openapi", "WFCD_OPENAPI", K_STR, OFF(openapi), false},
+    {"--queue", "WFCD_QUEUE", K_STR, OFF(queue_url), false},
+    {"--role", "WFCD_ROLE", K_ROLE, OFF(role), false},
+    {"--visibility-timeout", "WFCD_VISIBILITY_TIMEOUT", K_DURATION, OFF(visibility_ms), true},
+    {"--max-conns-per-ip", "WFCD_MAX_CONNS_PER_IP", K_COUNT, OFF(max_conns_per_ip), true},
+    {"--conn-timeout", "WFCD_CONN_TIMEOUT", K_DURATION, OFF(conn_timeout_ms), true},
+    {"--max-jobs", "WFCD_MAX_JOBS", K_QUEUE, OFF(max_jobs), false},
+    {"--models", "WFCD_MODELS", K_STR, OFF(models), false},
+    {"--max-train-count", "WFCD_MAX_TRAIN_COUNT", K_QUEUE, OFF(max_train_count), false},
+    {"--max-train-epochs", "WFCD_MAX_TRAIN_EPOCHS", K_QUEUE, OFF(max_train_epochs), false},
+    {"--no-training", "WFCD_NO_TRAINING", K_FLAG, OFF(no_training), false},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -170,7 +203,8 @@ static bool apply(srv_config *c, const option *o, const char *v)
 		*(int *)(void *)field = (int)n;
 		return true;
 	case K_COUNT:
-		if (!srv_parse_long(v, 0, SRV_MAX_WORKERS, &n)) return false;
+		if (!srv_parse_long(v, 0, SRV_MAX_WORKERS, &n) || (o->positive && n == 0))
+			return false;
 		*(int *)(void *)field = (int)n;
 		return true;
 	case K_QUEUE:
@@ -188,6 +222,20 @@ static bool apply(srv_config *c, const option *o, const char *v)
 	case K_DURATION:
 		if (!srv_parse_duration_ms(v, &ms) || (o->positive && ms == 0)) return false;
 		*(int64_t *)(void *)field = ms;
+		return true;
+	case K_FLAG: /* a flag takes no value; its variable is 1 or 0 */
+		if (strcmp(v, "1") && strcmp(v, "0")) return false;
+		*(bool *)(void *)field = !strcmp(v, "1");
+		return true;
+	case K_ROLE:
+		if (!strcmp(v, "all"))
+			*(int *)(void *)field = SRV_ROLE_ALL;
+		else if (!strcmp(v, "api"))
+			*(int *)(void *)field = SRV_ROLE_API;
+		else if (!strcmp(v, "worker"))
+			*(int *)(void *)field = SRV_ROLE_WORKER;
+		else
+			return false;
 		return true;
 	}
 	return false;
@@ -216,7 +264,10 @@ int srv_config_parse(srv_config *c, int argc, char **argv, const char *(*getenv_
 			snprintf(err, err_size, "unknown option '%s' (see wfcd --help)", a);
 			return -1;
 		}
-		const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+		const char *v = o->kind == K_FLAG && !eq ? "1"
+		                : eq                     ? eq + 1
+		                : i + 1 < argc           ? argv[++i]
+		                                         : NULL;
 		if (!v) {
 			snprintf(err, err_size, "%s needs a value", o->flag);
 			return -1;
@@ -225,6 +276,13 @@ int srv_config_parse(srv_config *c, int argc, char **argv, const char *(*getenv_
 			snprintf(err, err_size, "invalid value '%s' for %s", v, o->flag);
 			return -1;
 		}
+	}
+	if (c->role != SRV_ROLE_ALL && !c->queue_url) {
+		snprintf(err, err_size,
+		         "--role %s needs --queue redis://HOST:PORT: the in-process queue is not "
+		         "shared with other processes",
+		         c->role == SRV_ROLE_API ? "api" : "worker");
+		return -1;
 	}
 	return 0;
 }

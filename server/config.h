@@ -24,9 +24,18 @@
 #define SRV_DEFAULT_RESULT_TTL_MS (24 * 3600 * 1000LL)
 #define SRV_DEFAULT_RESULT_MEMORY (256u << 20)
 #define SRV_DEFAULT_SHUTDOWN_MS 10000
+#define SRV_DEFAULT_CONNS_PER_IP 64       /* open connections one client address may hold */
+#define SRV_DEFAULT_CONN_TIMEOUT_MS 60000 /* idle connections closed after; > SRV_MAX_WAIT_S */
+#define SRV_DEFAULT_MAX_JOBS 10000        /* finished jobs kept; the oldest go first */
+#define SRV_DEFAULT_VISIBILITY_MS 30000 /* --queue redis: a silent worker's jobs run again after */
 #define SRV_MAX_WORKERS 1024
 #define SRV_MAX_QUEUE 1000000
 #define SRV_MAX_WAIT_S 30 /* Prefer: wait=N and ?wait=N */
+#define SRV_DEFAULT_MAX_TRAIN_COUNT 1024
+#define SRV_DEFAULT_MAX_TRAIN_EPOCHS 20
+
+/* What one process does (--role); api and worker need --queue redis://... */
+typedef enum { SRV_ROLE_ALL, SRV_ROLE_API, SRV_ROLE_WORKER } srv_role;
 
 typedef struct {
 	const char *bind;
@@ -42,9 +51,19 @@ typedef struct {
 	long max_cells;
 	int64_t result_ttl_ms;
 	size_t result_memory;
-	int64_t shutdown_ms;  /* how long SIGTERM waits for running jobs */
-	const char *log_path; /* NULL = stdout */
-	const char *openapi;  /* NULL = openapi.yaml next to the binary's repo */
+	int64_t shutdown_ms;     /* how long SIGTERM waits for running jobs */
+	const char *log_path;    /* NULL = stdout */
+	const char *openapi;     /* NULL = openapi.yaml next to the binary's repo */
+	int max_conns_per_ip;    /* libmicrohttpd's per-address cap (slowloris) */
+	int64_t conn_timeout_ms; /* idle connections are closed after this */
+	size_t max_jobs;         /* finished jobs held; beyond it the oldest are deleted */
+	const char *queue_url; /* NULL = the in-process queue; else Redis (redis_store.h) */
+	int role;              /* srv_role */
+	int64_t visibility_ms; /* Redis: lease of a running job, renewed while it runs */
+	const char *models;    /* generator checkpoints; NULL = the repository's models/ */
+	size_t max_train_count;  /* POST /v1/models: data set size limit */
+	size_t max_train_epochs; /* and epochs */
+	bool no_training;        /* POST /v1/models refused (403) */
 } srv_config;
 
 void srv_config_defaults(srv_config *c);

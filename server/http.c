@@ -19,8 +19,11 @@
 /* A chunked body past --max-body is read and dropped up to this much more,
  * so the client gets its 413; beyond it the connection is closed. */
 #define DISCARD_MAX (4u << 20)
-#define CONNECTION_TIMEOUT_S 120u
 #define CONNECTION_LIMIT 1000u
+/* Request line and headers must fit in this (per connection); beyond it
+ * libmicrohttpd answers 414 (long request line) or 431 (long headers)
+ * itself, before the access handler runs. */
+#define CONNECTION_MEMORY 32768u
 
 struct srv_http {
 	struct MHD_Daemon *daemon;
@@ -104,7 +107,7 @@ bool srv_request_wait(srv_request *rq, const char *id, double seconds)
 	pthread_mutex_lock(&h->wlock);
 	/* Checked under wlock: a job finishing now calls the listener, which
 	 * needs wlock, so it sees this request in the list. */
-	if (seconds <= 0 || h->quiesced || srv_jobs_finished(rq->app->jobs, id)) {
+	if (seconds <= 0 || h->quiesced || srv_store_finished(rq->app->store, id)) {
 		pthread_mutex_unlock(&h->wlock);
 		return false;
 	}
@@ -218,6 +221,12 @@ static enum MHD_Result dispatch(srv_app *app, srv_request *rq)
 		return srv_library_list(app, rq);
 	case SRV_R_LIBRARY_ENTRY:
 		return srv_library_entry(app, rq);
+	case SRV_R_MODELS:
+		return get ? srv_models_get_list(app, rq) : srv_models_post_train(app, rq);
+	case SRV_R_MODELS_RELOAD:
+		return srv_models_post_reload(app, rq);
+	case SRV_R_MODEL:
+		return srv_model_get(app, rq);
 	case SRV_R_HEALTHZ:
 		return srv_ops_healthz(app, rq);
 	case SRV_R_READYZ:
@@ -234,11 +243,31 @@ static enum MHD_Result dispatch(srv_app *app, srv_request *rq)
 	return srv_reply_problem(rq, &p);
 }
 
+typedef struct {
+	srv_header_scan scan;
+	bool bad_field; /* a field name that is not a token, a value with NUL/CR/LF */
+} header_walk;
+
+static bool is_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* RFC 9112 5.1, RFC 9110 5.5: "Name : value" (which libmicrohttpd trims
+ * and passes on) and CR/LF in a value are a 400. A NUL cannot be caught
+ * here: libmicrohttpd 0.9.75 cuts the value at it (value_size stops there). */
 static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
+                                   size_t key_size, const char *value, size_t value_size)
 {
 	(void)kind;
-	srv_header_scan_add(cls, key, value);
+	header_walk *w = cls;
+	if (key_size == 0) w->bad_field = true;
+	for (size_t i = 0; i < key_size; i++)
+		if (!is_tchar((unsigned char)key[i])) w->bad_field = true;
+	for (size_t i = 0; value && i < value_size; i++)
+		if (value[i] == '\0' || value[i] == '\r' || value[i] == '\n') w->bad_field = true;
+	srv_header_scan_add(&w->scan, key, value);
 	return MHD_YES;
 }
 
@@ -246,6 +275,7 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
 static bool media_ok(srv_route_id r, const char *ct)
 {
 	if (r == SRV_R_SAMPLES && srv_media_type_is(ct, "image/png")) return true;
+	if (r == SRV_R_MODELS_RELOAD) return true; /* no body */
 	return srv_media_type_is(ct, "application/json");
 }
 
@@ -254,10 +284,15 @@ static bool media_ok(srv_route_id r, const char *ct)
 static bool check_headers(srv_app *app, srv_request *rq, enum MHD_Result *ret)
 {
 	srv_problem p;
-	srv_header_scan scan;
-	srv_header_scan_init(&scan);
-	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, scan_header, &scan);
+	header_walk walk = {.bad_field = false};
+	srv_header_scan_init(&walk.scan);
+	MHD_get_connection_values_n(rq->conn, MHD_HEADER_KIND, scan_header, &walk);
+	const srv_header_scan scan = walk.scan;
 	int status = srv_header_framing(&scan, &p);
+	if (!status && walk.bad_field)
+		status = srv_problem_set(&p, 400, "malformed", NULL,
+		                         "a header field name is not a token, or a value holds a "
+		                         "NUL, CR or LF");
 	if (!status) {
 		int code = srv_route(rq->head ? "GET" : rq->method, rq->path, &rq->match);
 		if (code == 404)
@@ -462,11 +497,20 @@ int srv_http_start(srv_app *app, srv_http **out, int *port, char *err, size_t er
 	unsigned threads = app->cfg.http_threads > 0 ? (unsigned)app->cfg.http_threads
 	                   : cores > 2               ? (unsigned)cores
 	                                             : 2u;
-	h->daemon = MHD_start_daemon(flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, h,
-	                             MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_THREAD_POOL_SIZE,
-	                             threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	                             MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
-	                             MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, MHD_OPTION_END);
+	/* slow clients: an address holding its share of connections is refused
+	 * more (a slowloris from one address cannot starve the others), and an
+	 * idle connection is closed after --conn-timeout */
+	unsigned per_ip = app->cfg.max_conns_per_ip > 0 ? (unsigned)app->cfg.max_conns_per_ip
+	                                                : (unsigned)SRV_DEFAULT_CONNS_PER_IP;
+	int64_t tms =
+	    app->cfg.conn_timeout_ms > 0 ? app->cfg.conn_timeout_ms : SRV_DEFAULT_CONN_TIMEOUT_MS;
+	unsigned timeout_s = (unsigned)((tms + 999) / 1000);
+	h->daemon = MHD_start_daemon(
+	    flags, (uint16_t)app->cfg.port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)CONNECTION_MEMORY, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 	if (!h->daemon) {
 		snprintf(err, err_size, "cannot listen on %s port %d (in use, or not allowed)",
 		         app->cfg.bind, app->cfg.port);

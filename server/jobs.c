@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "persist.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ struct srv_jobs {
 	uint64_t next_seq;
 	size_t cache_bytes;
 };
+
+static void etag_of(const unsigned char *data, size_t size, char out[SRV_ETAG_MAX]);
 
 /* ------------------------------------------------------------ index */
 
@@ -317,6 +320,15 @@ static int idem_answer(srv_jobs *s, const srv_job_params *pa, srv_job_view *view
 	return 0;
 }
 
+static int queue_full(srv_jobs *s, srv_problem *p)
+{
+	srv_problem_set(p, 503, "queue-full", NULL,
+	                "the queue is full (%zu jobs waiting for a worker); try again shortly",
+	                srv_queue_capacity(s->o.queue));
+	p->retry_after = 2;
+	return 503;
+}
+
 static void free_params_spec(srv_job_params *pa)
 {
 	if (pa->spec) {
@@ -343,6 +355,12 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 		free_params_spec(pa);
 		return rc;
 	}
+	/* a full queue is refused before the spec is written (and fsync'ed):
+	 * under overload a refusal must stay much cheaper than an acceptance */
+	if (srv_queue_depth(s->o.queue) >= srv_queue_capacity(s->o.queue)) {
+		free_params_spec(pa);
+		return queue_full(s, p);
+	}
 	srv_job *j = calloc(1, sizeof *j);
 	if (!j || !srv_id_new(SRV_PREFIX_JOB, j->id)) {
 		free(j);
@@ -354,10 +372,11 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 	if (s->o.data_dir &&
 	    srv_persist_write(s->o.data_dir, SRV_DIR_JOBS, name, pa->spec_json,
 	                      strlen(pa->spec_json), pa->durable, err, sizeof err)) {
+		int e = errno;
 		log_io(s, "job spec", err);
 		free(j);
 		free_params_spec(pa);
-		return srv_problem_set(p, 500, "internal", NULL, "cannot store the job: %s", err);
+		return srv_persist_problem(p, e, "job"); /* 507 when the disk is full */
 	}
 	j->spec = pa->spec;
 	pa->spec = NULL;
@@ -380,12 +399,7 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 		link_job(s, j);
 		if (!srv_queue_push(s->o.queue, j->id)) {
 			unlink_job(s, j);
-			rc = srv_problem_set(
-			    p, 503, "queue-full", NULL,
-			    "the queue is full (%zu jobs waiting for a worker); try "
-			    "again shortly",
-			    srv_queue_capacity(s->o.queue));
-			p->retry_after = 2;
+			rc = queue_full(s, p);
 		} else {
 			srv_job_view_of(j, view, j->created_ms);
 			rc = 0;
@@ -556,6 +570,18 @@ int srv_jobs_result(srv_jobs *s, const char *id, srv_format f, unsigned char **d
 		log_io(s, "result", s->o.data_dir ? err : "no data directory");
 		return srv_problem_set(p, 500, "internal", NULL, "the result of job %s is lost",
 		                       id);
+	}
+	/* a file truncated or changed on disk is never served: its bytes must
+	 * hash to the ETag recorded when the job finished */
+	char actual[SRV_ETAG_MAX];
+	etag_of(*data, *size, actual);
+	if (strcmp(actual, etag) != 0) {
+		free(*data);
+		*data = NULL;
+		*size = 0;
+		log_io(s, name, "the file does not match its recorded hash (damaged); not served");
+		return srv_problem_set(p, 500, "internal", NULL,
+		                       "the result of job %s is damaged on disk", id);
 	}
 	return 0;
 }
@@ -729,6 +755,12 @@ void srv_jobs_housekeep(srv_jobs *s, int64_t now_ms)
 {
 	pthread_mutex_lock(&s->persist_lock);
 	pthread_mutex_lock(&s->lock);
+	/* the job table is bounded: beyond max_jobs finished jobs, the oldest
+	 * are deleted before their TTL (memory stays flat under any load) */
+	size_t finished = 0;
+	for (srv_job *j = s->head; j && s->o.max_jobs; j = j->next)
+		if (j->status >= SRV_JOB_SUCCEEDED && !j->busy) finished++;
+	size_t excess = s->o.max_jobs && finished > s->o.max_jobs ? finished - s->o.max_jobs : 0;
 	for (srv_job *j = s->head; j;) {
 		srv_job *next = j->next;
 		/* the engine checks the flag between observations; the runner's
@@ -739,7 +771,8 @@ void srv_jobs_housekeep(srv_jobs *s, int64_t now_ms)
 			atomic_compare_exchange_strong(&j->cancel, &none, SRV_CANCEL_TIMEOUT);
 		}
 		if (j->status >= SRV_JOB_SUCCEEDED && !j->busy &&
-		    j->finished_ms + s->o.result_ttl_ms <= now_ms) {
+		    (excess > 0 || j->finished_ms + s->o.result_ttl_ms <= now_ms)) {
+			if (excess > 0) excess--;
 			unlink_job(s, j);
 			remove_files(s, j->id);
 			free_job(j);

@@ -44,7 +44,8 @@ typedef struct {
 	size_t result_memory;
 	srv_job_listener on_finish;
 	void *listener_ctx;
-	srv_log *log; /* for I/O errors; may be NULL */
+	srv_log *log;    /* for I/O errors; may be NULL */
+	size_t max_jobs; /* finished jobs kept; 0 = no bound but the TTL */
 } srv_jobs_options;
 
 typedef struct {
@@ -112,7 +113,8 @@ void srv_jobs_finish(srv_jobs *s, srv_job_claim *c, srv_job_outcome *o);
 
 /* Raises the cancel flag of every running job (shutdown). */
 void srv_jobs_cancel_running(srv_jobs *s, int reason);
-/* Deletes finished jobs past the TTL and trims the result cache. */
+/* Deletes finished jobs past the TTL, and the oldest finished jobs beyond
+ * max_jobs, and trims the result cache. */
 void srv_jobs_housekeep(srv_jobs *s, int64_t now_ms);
 void srv_jobs_counts(srv_jobs *s, size_t counts[SRV_JOB_STATUSES]);
 size_t srv_jobs_cache_bytes(srv_jobs *s);

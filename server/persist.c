@@ -97,6 +97,7 @@ int srv_persist_write(const char *dir, const char *sub, const char *name, const 
 		snprintf(err, err_size, "bad file name '%s'", name);
 		return -1;
 	}
+	int saved; /* errno across the clean-up */
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) goto fail;
 	const char *p = data;
@@ -114,14 +115,31 @@ int srv_persist_write(const char *dir, const char *sub, const char *name, const 
 	if ((durable && fsync(fd) != 0) || close(fd) != 0) goto fail_unlink;
 	if (rename(tmp, path) != 0) goto fail_unlink;
 	return 0;
-fail_unlink : {
-	int e = errno;
+fail_unlink:
+	saved = errno;
 	unlink(tmp);
-	errno = e;
-}
+	errno = saved;
 fail:
-	snprintf(err, err_size, "cannot write '%s': %s", path, strerror(errno));
+	saved = errno; /* the caller's srv_persist_problem reads it */
+	snprintf(err, err_size, "cannot write '%s': %s", path, strerror(saved));
+	errno = saved;
 	return -1;
+}
+
+int srv_persist_problem(srv_problem *p, int err_no, const char *what)
+{
+	if (err_no == ENOSPC || err_no == EDQUOT)
+		return srv_problem_set(p, 507, "insufficient-storage", NULL,
+		                       "cannot store the %s: the data directory is full", what);
+	if (err_no == EROFS || err_no == EACCES || err_no == EPERM || err_no == EIO) {
+		srv_problem_set(p, 503, "storage-unavailable", NULL,
+		                "cannot store the %s: the data directory is not writable (%s)",
+		                what, strerror(err_no));
+		p->retry_after = 30;
+		return 503;
+	}
+	return srv_problem_set(p, 500, "internal", NULL, "cannot store the %s: %s", what,
+	                       strerror(err_no));
 }
 
 void srv_persist_remove(const char *dir, const char *sub, const char *name)

@@ -17,6 +17,8 @@
 #ifndef SRV_PERSIST_H
 #define SRV_PERSIST_H
 
+#include "problem.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,6 +36,11 @@ int srv_persist_init(const char *dir, char *err, size_t err_size);
  * the same seed and the same result. */
 int srv_persist_write(const char *dir, const char *sub, const char *name, const void *data,
                       size_t size, bool durable, char *err, size_t err_size);
+/* The answer to a failed write, from the errno srv_persist_write left:
+ * 507 insufficient-storage (disk full or over quota), 503
+ * storage-unavailable with Retry-After (read-only, no permission, I/O
+ * error), else 500. Returns the status. */
+int srv_persist_problem(srv_problem *p, int err_no, const char *what);
 /* Missing files are not an error. */
 void srv_persist_remove(const char *dir, const char *sub, const char *name);
 /* *data malloc'd, NUL-terminated; -1 with a message (missing, too large). */

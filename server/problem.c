@@ -26,6 +26,9 @@ static const struct {
     {"rate-limited", "Too many requests"},
     {"not-ready", "Not ready"},
     {"internal", "Internal error"},
+    {"insufficient-storage", "Insufficient storage"},
+    {"storage-unavailable", "Storage unavailable"},
+    {"forbidden", "Forbidden"},
 };
 
 const char *srv_problem_title(const char *slug)

@@ -180,7 +180,19 @@ static int apply_overrides(cJSON *base, const cJSON *req, const char *source, sr
 static int build_spec(const srv_request_env *env, cJSON *root, srv_job_request *out, srv_problem *p)
 {
 	static const char *const sources[] = {"library", "tileset", "sample"};
-	bool inline_spec = cJSON_GetObjectItemCaseSensitive(root, "model") != NULL;
+	const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
+	if (cJSON_IsString(model) &&
+	    (!strcmp(model->valuestring, "generator") || !strcmp(model->valuestring, "guided"))) {
+		if (!env->neural_parse)
+			return srv_problem_set(p, 422, "invalid-spec", "/model",
+			                       "this server runs no neural models");
+		return env->neural_parse(env, root, out, p);
+	}
+	if (cJSON_GetObjectItemCaseSensitive(root, "neural")) /* set by the server only */
+		return srv_problem_set(p, 422, "invalid-spec", "/neural",
+		                       "unknown field 'neural' (neural jobs are \"model\": "
+		                       "\"generator\" or \"guided\")");
+	bool inline_spec = model != NULL;
 	const char *source = NULL;
 	int n = inline_spec;
 	for (int i = 0; i < 3; i++) {
@@ -299,6 +311,8 @@ int srv_spec_parse_kind(const char *body, size_t len, wfc_model_kind kind, api_s
 	if (model && (kind == WFC_MODEL_TILED ? overlapping : tiled))
 		rc = srv_problem_set(p, 422, "invalid-spec", "/model", "this route takes %s spec",
 		                     kind == WFC_MODEL_TILED ? "a tiled" : "an overlapping");
+	else if (cJSON_GetObjectItemCaseSensitive(root, "neural"))
+		rc = srv_problem_set(p, 422, "invalid-spec", "/neural", "unknown field 'neural'");
 	else if (api_spec_from_cjson(root, NULL, out, &e) != API_OK)
 		rc = srv_problem_from_api(p, 422, "invalid-spec", &e);
 	cJSON_Delete(root);

@@ -28,11 +28,21 @@
 
 #define SRV_JSON_MAX_DEPTH 32 /* a spec needs 4; deeper is refused before parsing */
 
-typedef struct {
+struct srv_models;
+struct cJSON;
+
+typedef struct srv_request_env {
 	const api_library *library; /* may be NULL */
 	srv_assets *assets;
 	long max_cells;
 	int64_t max_time_limit_ms;
+	/* Neural jobs ("model": "generator" | "guided", jobs_nn.h): the
+	 * registry and the parser (srv_nn_build_spec, out a srv_job_request),
+	 * set by app.c; NULL: such requests are 422. A pointer, so that what
+	 * links this module (the fuzz targets) need not link nn/. */
+	struct srv_models *models;
+	int (*neural_parse)(const struct srv_request_env *env, struct cJSON *root, void *out,
+	                    srv_problem *p);
 } srv_request_env;
 
 typedef struct {

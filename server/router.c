@@ -24,6 +24,10 @@ static const route routes[] = {
     {SRV_R_SAMPLE, "/v1/samples/{}", "/v1/samples/{id}", GETS | SRV_M_DELETE},
     {SRV_R_LIBRARY, "/v1/library", "/v1/library", GETS},
     {SRV_R_LIBRARY_ENTRY, "/v1/library/{}", "/v1/library/{name}", GETS},
+    /* before /v1/models/{name}: "reload" is not a model name */
+    {SRV_R_MODELS_RELOAD, "/v1/models/reload", "/v1/models/reload", SRV_M_POST},
+    {SRV_R_MODELS, "/v1/models", "/v1/models", GETS | SRV_M_POST},
+    {SRV_R_MODEL, "/v1/models/{}", "/v1/models/{name}", GETS},
     {SRV_R_HEALTHZ, "/healthz", "/healthz", GETS},
     {SRV_R_READYZ, "/readyz", "/readyz", GETS},
     {SRV_R_METRICS, "/metrics", "/metrics", GETS},
@@ -102,5 +106,5 @@ void srv_route_allow(int allowed, char *out, size_t size)
 
 int srv_route_is_v1(srv_route_id r)
 {
-	return r <= SRV_R_LIBRARY_ENTRY;
+	return r <= SRV_R_MODEL;
 }

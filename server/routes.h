@@ -28,6 +28,12 @@ enum MHD_Result srv_asset_delete(srv_app *app, srv_request *rq, srv_asset_kind k
 enum MHD_Result srv_library_list(srv_app *app, srv_request *rq);
 enum MHD_Result srv_library_entry(srv_app *app, srv_request *rq);
 
+/* routes_models.c: /v1/models, /v1/models/{name}, /v1/models/reload */
+enum MHD_Result srv_models_get_list(srv_app *app, srv_request *rq);
+enum MHD_Result srv_model_get(srv_app *app, srv_request *rq);
+enum MHD_Result srv_models_post_reload(srv_app *app, srv_request *rq);
+enum MHD_Result srv_models_post_train(srv_app *app, srv_request *rq);
+
 enum MHD_Result srv_ops_healthz(srv_app *app, srv_request *rq);
 enum MHD_Result srv_ops_readyz(srv_app *app, srv_request *rq);
 enum MHD_Result srv_ops_metrics(srv_app *app, srv_request *rq);

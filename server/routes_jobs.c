@@ -4,6 +4,7 @@
 
 #include "../api/sha256.h"
 #include "clock.h"
+#include "jobs_nn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ static enum MHD_Result reply_view(srv_request *rq, int status, const srv_job_vie
 	}
 	for (int i = 0; i < nextra && n < 4; i++)
 		h[n++] = extra[i];
-	return srv_reply_json(rq, status, srv_job_view_json(v), h, n);
+	return srv_reply_json(rq, status, srv_nn_job_decorate(srv_job_view_json(v), v->id), h, n);
 }
 
 static enum MHD_Result not_found(srv_request *rq, const char *id)
@@ -43,6 +44,22 @@ static enum MHD_Result not_found(srv_request *rq, const char *id)
 	srv_problem p;
 	srv_problem_set(&p, 404, "not-found", NULL, "no job '%s'", id);
 	return srv_reply_problem(rq, &p);
+}
+
+/* The job's current view: 0, or the problem (404, 503) already answered. */
+static int view_or_reply(srv_app *app, srv_request *rq, const char *id, srv_job_view *v,
+                         enum MHD_Result *ret)
+{
+	srv_problem p;
+	if (!srv_id_valid(SRV_PREFIX_JOB, id)) {
+		*ret = not_found(rq, id);
+		return -1;
+	}
+	if (srv_store_view(app->store, id, v, &p)) {
+		*ret = srv_reply_problem(rq, &p);
+		return -1;
+	}
+	return 0;
 }
 
 static bool finished(const srv_job_view *v)
@@ -105,7 +122,7 @@ static int submit(srv_app *app, srv_request *rq, bool durable, srv_job_view *v, 
 	params.durable = durable;
 	params.idem_key = srv_request_header(rq, "Idempotency-Key");
 	api_sha256_hex_of(rq->body ? rq->body : "", rq->body_len, params.body_hash);
-	int rc = srv_jobs_submit(app->jobs, &params, v, existing, &p);
+	int rc = srv_store_submit(app->store, &params, v, existing, &p);
 	srv_job_request_free(&jr);
 	if (rc) {
 		*ret = srv_reply_problem(rq, &p);
@@ -119,8 +136,9 @@ enum MHD_Result srv_jobs_post(srv_app *app, srv_request *rq)
 {
 	srv_job_view v;
 	char applied[32];
+	enum MHD_Result ret;
 	if (rq->resumed) {
-		if (!srv_jobs_view(app->jobs, rq->job_id, &v)) return not_found(rq, rq->job_id);
+		if (view_or_reply(app, rq, rq->job_id, &v, &ret)) return ret;
 		snprintf(applied, sizeof applied, "wait=%lld", (long long)rq->wait_aux);
 		srv_header h = {"Preference-Applied", applied};
 		return reply_view(rq, finished(&v) ? 200 : 202, &v, &h, finished(&v));
@@ -128,13 +146,12 @@ enum MHD_Result srv_jobs_post(srv_app *app, srv_request *rq)
 	long wait = wait_seconds(rq, true);
 	if (wait < 0) return bad_wait(rq);
 	bool existing = false;
-	enum MHD_Result ret;
 	if (submit(app, rq, true, &v, &existing, &ret)) return ret;
 	if (wait > 0 && !finished(&v) && srv_request_wait(rq, v.id, (double)wait)) {
 		rq->wait_aux = wait;
 		return MHD_YES;
 	}
-	if (wait > 0 && !srv_jobs_view(app->jobs, v.id, &v)) return not_found(rq, v.id);
+	if (wait > 0 && view_or_reply(app, rq, v.id, &v, &ret)) return ret;
 	snprintf(applied, sizeof applied, "wait=%ld", wait);
 	srv_header h = {"Preference-Applied", applied};
 	return reply_view(rq, finished(&v) ? 200 : 202, &v, &h, wait > 0 && finished(&v));
@@ -155,7 +172,7 @@ enum MHD_Result srv_jobs_get_list(srv_app *app, srv_request *rq)
 		}
 	}
 	char *json = NULL;
-	if (srv_jobs_list(app->jobs, (int)limit, srv_request_query(rq, "cursor"), &json, &p))
+	if (srv_store_list(app->store, (int)limit, srv_request_query(rq, "cursor"), &json, &p))
 		return srv_reply_problem(rq, &p);
 	return srv_reply_json(rq, 200, json, NULL, 0);
 }
@@ -163,16 +180,16 @@ enum MHD_Result srv_jobs_get_list(srv_app *app, srv_request *rq)
 enum MHD_Result srv_job_get(srv_app *app, srv_request *rq)
 {
 	srv_job_view v;
+	enum MHD_Result ret;
 	const char *id = rq->resumed ? rq->job_id : rq->match.param;
-	if (!srv_id_valid(SRV_PREFIX_JOB, id) || !srv_jobs_view(app->jobs, id, &v))
-		return not_found(rq, id);
+	if (view_or_reply(app, rq, id, &v, &ret)) return ret;
 	note_job(rq, v.id);
 	if (!rq->resumed) {
 		long wait = wait_seconds(rq, true);
 		if (wait < 0) return bad_wait(rq);
 		if (wait > 0 && !finished(&v) && srv_request_wait(rq, v.id, (double)wait))
 			return MHD_YES;
-		if (wait > 0 && !srv_jobs_view(app->jobs, id, &v)) return not_found(rq, id);
+		if (wait > 0 && view_or_reply(app, rq, id, &v, &ret)) return ret;
 	}
 	return reply_view(rq, 200, &v, NULL, 0);
 }
@@ -180,11 +197,12 @@ enum MHD_Result srv_job_get(srv_app *app, srv_request *rq)
 enum MHD_Result srv_job_delete(srv_app *app, srv_request *rq)
 {
 	srv_job_view v;
+	srv_problem p;
 	const char *id = rq->match.param;
 	if (!srv_id_valid(SRV_PREFIX_JOB, id)) return not_found(rq, id);
 	note_job(rq, id);
-	int rc = srv_jobs_delete(app->jobs, id, &v);
-	if (rc == 404) return not_found(rq, id);
+	int rc = srv_store_delete(app->store, id, &v, &p);
+	if (rc != 200 && rc != 204) return srv_reply_problem(rq, &p);
 	if (rc == 204) return srv_reply(rq, 204, NULL, NULL, 0, NULL, 0);
 	return reply_view(rq, 200, &v, NULL, 0);
 }
@@ -241,7 +259,7 @@ static enum MHD_Result reply_result(srv_app *app, srv_request *rq, const char *i
 	unsigned char *data = NULL;
 	size_t size = 0;
 	char etag[SRV_ETAG_MAX];
-	if (srv_jobs_result(app->jobs, id, f, &data, &size, etag, &v, &p))
+	if (srv_store_result(app->store, id, f, &data, &size, etag, &v, &p))
 		return srv_reply_problem(rq, &p);
 	char seed[16], attempts[16];
 	snprintf(seed, sizeof seed, "%d", (int)v.seed);
@@ -264,9 +282,9 @@ enum MHD_Result srv_job_result(srv_app *app, srv_request *rq)
 {
 	srv_problem p;
 	srv_job_view v;
+	enum MHD_Result ret;
 	const char *id = rq->match.param;
-	if (!srv_id_valid(SRV_PREFIX_JOB, id) || !srv_jobs_view(app->jobs, id, &v))
-		return not_found(rq, id);
+	if (view_or_reply(app, rq, id, &v, &ret)) return ret;
 	note_job(rq, id);
 	if (v.status != SRV_JOB_SUCCEEDED) {
 		srv_problem_set(&p, 409, "conflict", NULL,
@@ -283,14 +301,14 @@ enum MHD_Result srv_generate(srv_app *app, srv_request *rq)
 {
 	srv_problem p;
 	srv_job_view v;
+	enum MHD_Result ret;
 	if (!rq->resumed) {
 		bool existing = false;
-		enum MHD_Result ret;
 		if (submit(app, rq, false, &v, &existing, &ret)) return ret;
 		double wait_s = (double)v.time_limit_ms / 1e3 + GENERATE_QUEUE_SLACK_S;
 		if (!finished(&v) && srv_request_wait(rq, v.id, wait_s)) return MHD_YES;
 	}
-	if (!srv_jobs_view(app->jobs, rq->job_id, &v)) return not_found(rq, rq->job_id);
+	if (view_or_reply(app, rq, rq->job_id, &v, &ret)) return ret;
 	switch (v.status) {
 	case SRV_JOB_SUCCEEDED: {
 		int f = choose_format(rq, v.available, v.format, &p);

@@ -40,23 +40,23 @@ enum MHD_Result srv_ops_readyz(srv_app *app, srv_request *rq)
 		return srv_reply_problem(rq, &p);
 	}
 	char body[160];
+	size_t queued, capacity;
+	srv_store_depth(app->store, &queued, &capacity);
 	snprintf(
 	    body, sizeof body,
 	    "{\"status\":\"ready\",\"workers\":%d,\"busy\":%d,\"queued\":%zu,\"capacity\":%zu}",
-	    srv_workers_count(app->workers), srv_workers_busy(app->workers),
-	    srv_queue_depth(app->queue), srv_queue_capacity(app->queue));
+	    srv_workers_count(app->workers), srv_workers_busy(app->workers), queued, capacity);
 	return srv_reply_json(rq, 200, dup_text(body), NULL, 0);
 }
 
 enum MHD_Result srv_ops_metrics(srv_app *app, srv_request *rq)
 {
 	srv_metrics_gauges g = {0};
-	g.queue_depth = srv_queue_depth(app->queue);
-	g.queue_capacity = srv_queue_capacity(app->queue);
+	srv_store_depth(app->store, &g.queue_depth, &g.queue_capacity);
 	g.workers = srv_workers_count(app->workers);
 	g.workers_busy = srv_workers_busy(app->workers);
 	g.draining = atomic_load(&app->draining);
-	srv_jobs_counts(app->jobs, g.jobs_by_status);
+	srv_store_counts(app->store, g.jobs_by_status);
 	char *text = srv_metrics_render(app->metrics, &g);
 	if (!text) return MHD_NO;
 	return srv_reply(rq, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text),

@@ -25,7 +25,7 @@ static void on_progress(void *ctx, double fraction)
 	}
 }
 
-static bool render_outputs(const wfc_model *m, const wfc_state *st, srv_result *r, srv_problem *p)
+bool srv_render_outputs(const wfc_model *m, const wfc_state *st, srv_result *r, srv_problem *p)
 {
 	int w, h;
 	api_error err = {0};
@@ -121,7 +121,7 @@ void srv_run_spec(const api_spec *spec, int32_t seed, srv_run_control *ctl, srv_
 		(*contradictions)++;
 	}
 	if (ws == WFC_OK) {
-		if (render_outputs(m, st, &out->result, &out->error))
+		if (srv_render_outputs(m, st, &out->result, &out->error))
 			out->status = SRV_JOB_SUCCEEDED;
 		else
 			srv_result_free(&out->result);

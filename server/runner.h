@@ -31,4 +31,9 @@ typedef struct {
 void srv_run_spec(const api_spec *spec, int32_t seed, srv_run_control *ctl, srv_job_outcome *out,
                   int *contradictions);
 
+/* The outputs of a run that returned WFC_OK: PNG, and for complete runs
+ * the JSON grid and (tiled) the text grid; false with p filled. Shared
+ * with the neural runner (jobs_nn.h). */
+bool srv_render_outputs(const wfc_model *m, const wfc_state *st, srv_result *r, srv_problem *p);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "jobs_nn.h"
 #include "runner.h"
 
 #include <pthread.h>
@@ -35,17 +36,18 @@ static void *work(void *arg)
 {
 	worker *self = arg;
 	const srv_workers_options *o = &self->pool->o;
-	char id[SRV_ID_MAX];
-	while (srv_queue_pop(o->queue, id)) {
-		srv_job_claim c;
-		srv_problem p;
-		if (!srv_jobs_claim(o->jobs, id, &c, &p)) continue; /* canceled meanwhile */
+	srv_job_claim c;
+	while (srv_store_take(o->store, &c)) {
+		const char *id = c.id;
 		atomic_store(&self->limit_ms, (double)c.time_limit_ms);
 		atomic_store(&self->busy_since, srv_mono_ms());
 		srv_run_control ctl = {c.cancel, c.progress_ppm, c.time_limit_ms, 0};
 		srv_job_outcome out;
 		int contradictions = 0;
-		srv_run_spec(c.spec, c.seed, &ctl, &out, &contradictions);
+		if (c.spec->neural)
+			srv_run_neural(o->models, c.spec, c.seed, c.id, &ctl, &out);
+		else
+			srv_run_spec(c.spec, c.seed, &ctl, &out, &contradictions);
 		api_spec_free(c.spec);
 		free(c.spec);
 		c.spec = NULL;
@@ -55,7 +57,7 @@ static void *work(void *arg)
 		if (o->log && out.status == SRV_JOB_FAILED && out.error.status >= 500)
 			srv_log_event(o->log, "job-error", ",\"job\":\"%s\",\"status\":%d", id,
 			              out.error.status);
-		srv_jobs_finish(o->jobs, &c, &out);
+		srv_store_finish(o->store, &c, &out);
 		atomic_store(&self->busy_since, 0.0);
 	}
 	return NULL;
@@ -77,7 +79,7 @@ int srv_workers_start(const srv_workers_options *o, srv_workers **out, char *err
 		atomic_init(&p->w[i].limit_ms, 0.0);
 		if (pthread_create(&p->w[i].thread, NULL, work, &p->w[i]) != 0) {
 			snprintf(err, err_size, "cannot start worker thread %d", i + 1);
-			srv_queue_close(o->queue);
+			srv_store_close(o->store);
 			srv_workers_join(p);
 			return -1;
 		}

@@ -46,12 +46,12 @@ static void remove_dir(void)
 
 static srv_request_env env(srv_assets *assets)
 {
-	return (srv_request_env){NULL, assets, 1 << 20, 10000};
+	return (srv_request_env){NULL, assets, 1 << 20, 10000, NULL, NULL};
 }
 
 static srv_jobs *store(srv_queue *q, const char *data_dir)
 {
-	srv_jobs_options o = {data_dir, q, 3600000, 1 << 20, NULL, NULL, NULL};
+	srv_jobs_options o = {data_dir, q, 3600000, 1 << 20, NULL, NULL, NULL, 0};
 	srv_jobs *s = NULL;
 	char err[256];
 	cr_assert_eq(srv_jobs_create(&o, &s, err, sizeof err), 0);

@@ -94,7 +94,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	free(sample);
 	free(b64);
 	free(png);
-	env = (srv_request_env){library, assets, 1 << 20, 10000};
+	env = (srv_request_env){library, assets, 1 << 20, 10000, NULL, NULL};
 	return 0;
 }
 

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Trains the shipped generator, models/terrain-islands.safetensors
+# (docs/NEURAL.md), or with "eval" scores it with `wfc eval`.
+#   sh scripts/make-model.sh build/wfc          (make model: ~12 min on 1 CPU core)
+#   sh scripts/make-model.sh build/wfc eval     (make model-eval: the table of NEURAL.md)
+# Work files go to out/model/; only the generator is copied into models/.
+set -eu
+
+wfc=${1:-build/wfc}
+what=${2:-train}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$root/out/model
+nngrids=$(dirname "$wfc")/nngrids
+mkdir -p "$work" "$root/models"
+
+data=$work/terrain-islands-1024.safetensors
+if [ ! -f "$data" ]; then
+	# 1024 outputs of 64x64 cells of the built-in Terrain-Islands tileset
+	# (tiled, periodic, 16 tile variants), seeds 1, 2, ...
+	"$wfc" dataset --library Terrain-Islands --library-dir "$root/library" --size 64 \
+		--count 1024 --format onehot --seed 1 -o "$data"
+fi
+
+if [ "$what" = train ]; then
+	# onehot DCGAN at width 16 (ngf = ndf = 16: G 0.44 M parameters, a 1.8 MB
+	# file), batch 16, 500 generator steps (about 8 epochs), seed 1, one
+	# CPU thread: the run is the same on every machine.
+	rm -rf "$work/train"
+	"$wfc" train --data "$data" --arch dcgan --width 16 --batch 16 --steps 500 --seed 1 \
+		--device cpu --threads 1 --sample-every 100 -o "$work/train"
+	cp "$work/train/generator.safetensors" "$root/models/terrain-islands.safetensors"
+	echo "models/terrain-islands.safetensors written"
+	exit 0
+fi
+
+# eval: 100 grids each, seeds far past the data set's (100000 on), so no
+# WFC output repeats a training grid.
+ckpt=$root/models/terrain-islands.safetensors
+for mode in wfc raw guided; do
+	"$nngrids" "$ckpt" --mode "$mode" --count 100 --seed 100000 -o "$work/$mode.safetensors"
+done
+for mode in wfc raw guided; do
+	"$wfc" eval --data "$data" --grids "$work/$mode.safetensors" --json "$work/$mode.json"
+done

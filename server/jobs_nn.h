@@ -1,0 +1,84 @@
+/*
+ * jobs_nn.h - neural jobs: "model": "generator" and "model": "guided"
+ * (docs/http-api.md, "Neural jobs").
+ *
+ * A neural job travels through the job store like any other: as an
+ * api_spec whose `neural` member (compact JSON, written only here) says
+ * what to run, so it is persisted, restored and shared through Redis with
+ * no change to the store:
+ *   {"job":"generator","checkpoint":NAME,"count":N}
+ *   {"job":"guided","checkpoint":NAME,"pins":[[x,y,pattern],...]}
+ * The spec itself is the checkpoint's data-set spec (api/dataset.h
+ * "spec"), at the generator's output size: the WFC model a guided job runs
+ * and what the job resource reports as model, width and height.
+ *
+ * request_nn.c parses the request body (HTTP threads, no engine work);
+ * runner_nn.c runs the job on a worker thread:
+ *   generator: nn_sample_batch of samples 0..count-1 of the seed ->
+ *     PNG (one image, or a grid with 2-pixel gaps) and JSON (onehot: the
+ *     argmax vocabulary entry of each cell; rgb: the nearest vocabulary
+ *     colour): one grid {"width","height","legend","grid"} for count 1,
+ *     {"seed","samples":[grid,...]} otherwise.
+ *   guided: sample 0 of the seed gives p(v | cell), softmax over the
+ *     vocabulary; prior(cell, vocab_ids[v]) = p_v + SRV_NN_PRIOR_EPS and
+ *     every other pattern gets SRV_NN_PRIOR_EPS, so nothing is ruled out
+ *     and the output is valid by construction; then the pins, then WFC
+ *     (fast mode, attempt k with seed + k). Pins that cannot all hold fail
+ *     the job with 422 at /pins naming the cell.
+ *
+ * Ownership: the parse fills out->spec (heap) as srv_job_request_parse
+ * does; outcome buffers are the caller's.
+ */
+#ifndef SRV_JOBS_NN_H
+#define SRV_JOBS_NN_H
+
+#include "models.h"
+#include "request.h"
+#include "runner.h"
+
+#include <stdbool.h>
+
+#define SRV_NN_PRIOR_EPS 1e-3f
+
+struct cJSON;
+
+/* Builds out->spec (a srv_job_request's, with spec->neural and the seed)
+ * from a neural job request whose job options were already taken out.
+ * 0, or 422/500 with p. srv_request_env.neural_parse. */
+int srv_nn_build_spec(const srv_request_env *env, struct cJSON *root, void *out, srv_problem *p);
+
+/* The priors of a guided run (cells * T of wm, malloc'd) from one
+ * generator output probs (vocab, size, size); NULL with p filled. */
+float *srv_nn_priors(const float *probs, const nn_generator *g, const wfc_model *wm,
+                     srv_problem *p);
+
+/* Runs a job whose spec has `neural` set (see above); id: the job's, for
+ * the training progress table (may be NULL). */
+void srv_run_neural(srv_models *models, const api_spec *spec, int32_t seed, const char *id,
+                    srv_run_control *ctl, srv_job_outcome *out);
+
+/* Training jobs (train_nn.c): POST /v1/models with {"library" | "spec",
+ * "name", "format", "arch", "epochs", "count", "width", "seed",
+ * "timeLimitMs"} becomes a job whose neural part is
+ * {"job":"train","name",...}; its worker generates the data set
+ * (api_dataset_generate, 64x64, one thread), trains (nn_trainer_run),
+ * saves NAME.safetensors into the models directory (never over an
+ * existing file), reloads the registry and ends with 4 samples of the new
+ * model as its result. DELETE cancels it between steps; the job time limit
+ * bounds it. Its phase, step/total, epoch and losses are kept in a table
+ * by job id (this process only) that srv_nn_job_decorate adds to the job
+ * resource as "training". */
+typedef struct {
+	long max_count, max_epochs;
+	bool disabled;
+} srv_nn_train_limits;
+/* 0 with out filled (as srv_job_request_parse), or 400/403/409/422/500. */
+int srv_nn_train_request(const srv_request_env *env, const srv_nn_train_limits *lim,
+                         const char *body, size_t len, srv_job_request *out, srv_problem *p);
+void srv_run_train(srv_models *models, const api_spec *spec, const char *neural, int32_t seed,
+                   const char *id, srv_run_control *ctl, srv_job_outcome *out);
+/* job_json (malloc'd, a job resource) with "training" added when job id is
+ * training; returns the possibly moved string. */
+char *srv_nn_job_decorate(char *job_json, const char *id);
+
+#endif

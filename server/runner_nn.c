@@ -1,0 +1,365 @@
+/* runner_nn.c - runs neural jobs on a worker thread (see jobs_nn.h). */
+#include "jobs_nn.h"
+
+#include "../api/image.h"
+#include "../nn/sample.h"
+#include "buf.h"
+#include "clock.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROGRESS_EVERY 16
+
+/* What spec->neural says. */
+typedef struct {
+	bool guided;
+	char checkpoint[SRV_MODEL_NAME_MAX];
+	int count;
+	int32_t *pins; /* npins * 3: x, y, pattern */
+	int npins;
+} nn_job;
+
+static int parse_job(const char *json, nn_job *j)
+{
+	memset(j, 0, sizeof *j);
+	cJSON *r = cJSON_Parse(json);
+	if (!r) return -1;
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(r, "job");
+	const cJSON *ck = cJSON_GetObjectItemCaseSensitive(r, "checkpoint");
+	const cJSON *count = cJSON_GetObjectItemCaseSensitive(r, "count");
+	const cJSON *pins = cJSON_GetObjectItemCaseSensitive(r, "pins");
+	int rc = -1;
+	if (!cJSON_IsString(kind) || !cJSON_IsString(ck)) goto done;
+	j->guided = !strcmp(kind->valuestring, "guided");
+	snprintf(j->checkpoint, sizeof j->checkpoint, "%s", ck->valuestring);
+	j->count = cJSON_IsNumber(count) ? count->valueint : 1;
+	if (j->count < 1 || j->count > SRV_MODEL_MAX_COUNT) goto done;
+	int n = cJSON_IsArray(pins) ? cJSON_GetArraySize(pins) : 0;
+	if (n > 0 && !(j->pins = malloc((size_t)n * 3 * sizeof *j->pins))) goto done;
+	for (const cJSON *e = n ? pins->child : NULL; e; e = e->next) {
+		if (cJSON_GetArraySize(e) != 3) goto done;
+		for (int k = 0; k < 3; k++) {
+			const cJSON *v = cJSON_GetArrayItem(e, k);
+			if (!cJSON_IsNumber(v) || v->valueint < 0) goto done;
+			j->pins[j->npins * 3 + k] = v->valueint;
+		}
+		j->npins++;
+	}
+	rc = 0;
+done:
+	cJSON_Delete(r);
+	if (rc) free(j->pins), j->pins = NULL;
+	return rc;
+}
+
+static void on_progress(void *ctx, double fraction)
+{
+	srv_run_control *c = ctx;
+	if (c->progress_ppm) {
+		if (fraction < 0) fraction = 0;
+		if (fraction > 1) fraction = 1;
+		atomic_store(c->progress_ppm, (unsigned)(fraction * 1e6));
+	}
+	if (c->deadline_ms > 0 && srv_mono_ms() > c->deadline_ms) {
+		int expected = 0;
+		atomic_compare_exchange_strong(c->cancel, &expected, SRV_CANCEL_TIMEOUT);
+	}
+}
+
+static void stopped(srv_job_outcome *out, int reason, int64_t limit_ms)
+{
+	if (reason == SRV_CANCEL_SHUTDOWN) {
+		out->requeue = true;
+		out->status = SRV_JOB_QUEUED;
+	} else if (reason == SRV_CANCEL_TIMEOUT) {
+		out->status = SRV_JOB_FAILED;
+		srv_problem_set(&out->error, 422, "time-limit", NULL,
+		                "the job ran past its time limit of %lld ms", (long long)limit_ms);
+	} else {
+		out->status = SRV_JOB_CANCELED;
+	}
+}
+
+/* Samples first..first+count-1 of seed, (count, C, S, S) floats, malloc'd. */
+static float *sample(srv_model *m, uint64_t seed, int count, srv_problem *p)
+{
+	nn_generator *g = &m->gen;
+	size_t per = (size_t)g->cfg.channels * g->cfg.size * g->cfg.size;
+	float *x = malloc((size_t)count * per * sizeof *x);
+	pthread_mutex_lock(&m->lock);
+	int rc = x ? nn_sample_batch(&g->g, g->z, g->cfg.latent, seed, 0, count, x) : -1;
+	pthread_mutex_unlock(&m->lock);
+	if (rc) {
+		free(x);
+		srv_problem_set(p, 500, "internal", NULL, "out of memory sampling %d outputs",
+		                count);
+		return NULL;
+	}
+	return x;
+}
+
+/* The vocabulary entry whose colour is nearest to px. */
+static int nearest(uint32_t px, const uint8_t *colors, int vocab)
+{
+	int best = 0;
+	long bestd = -1;
+	for (int i = 0; i < vocab; i++) {
+		long dr = (long)(px >> 16 & 255) - colors[3 * i];
+		long dg = (long)(px >> 8 & 255) - colors[3 * i + 1];
+		long db = (long)(px & 255) - colors[3 * i + 2];
+		long d = dr * dr + dg * dg + db * db;
+		if (bestd < 0 || d < bestd) bestd = d, best = i;
+	}
+	return best;
+}
+
+static void grid_json(srv_buf *b, const int32_t *idx, int size, const nn_generator *g)
+{
+	srv_buf_printf(b, "{\"width\":%d,\"height\":%d,\"legend\":[", size, size);
+	for (int i = 0; g->colors && i < g->vocab; i++)
+		srv_buf_printf(b, "%s\"#%02x%02x%02x\"", i ? "," : "", g->colors[3 * i],
+		               g->colors[3 * i + 1], g->colors[3 * i + 2]);
+	srv_buf_puts(b, "],\"grid\":[");
+	for (int y = 0; y < size; y++) {
+		srv_buf_puts(b, y ? ",[" : "[");
+		for (int x = 0; x < size; x++)
+			srv_buf_printf(b, x ? ",%d" : "%d", (int)idx[(size_t)y * size + x]);
+		srv_buf_puts(b, "]");
+	}
+	srv_buf_puts(b, "]}");
+}
+
+static void run_generator(srv_model *m, const nn_job *j, int32_t seed, srv_job_outcome *out)
+{
+	const nn_generator *g = &m->gen;
+	int size = g->cfg.size, C = g->cfg.channels, count = j->count;
+	size_t ss = (size_t)size * size, per = (size_t)C * ss;
+	float *x = sample(m, (uint64_t)(uint32_t)seed, count, &out->error);
+	if (!x) return;
+	int cols = 1;
+	while (cols * cols < count)
+		cols++;
+	int rows = (count + cols - 1) / cols, gap = count > 1 ? 2 : 0;
+	int W = cols * size + (cols - 1) * gap, H = rows * size + (rows - 1) * gap;
+	uint32_t *img = malloc((size_t)W * H * sizeof *img), *px = malloc(ss * sizeof *px);
+	int32_t *idx = malloc(ss * sizeof *idx);
+	srv_buf b;
+	srv_buf_init(&b);
+	if (!img || !px || !idx) {
+		srv_problem_set(&out->error, 500, "internal", NULL, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < (size_t)W * H; i++)
+		img[i] = 0xFF202020u;
+	if (count > 1) srv_buf_printf(&b, "{\"seed\":%d,\"samples\":[", (int)seed);
+	for (int s = 0; s < count; s++) {
+		nn_sample_to_image(x + (size_t)s * per, C, size, g->cfg.onehot, g->colors, px, idx);
+		if (!g->cfg.onehot)
+			for (size_t q = 0; q < ss; q++)
+				idx[q] = g->colors ? nearest(px[q], g->colors, g->vocab) : 0;
+		int ox = (s % cols) * (size + gap), oy = (s / cols) * (size + gap);
+		for (int y = 0; y < size; y++)
+			memcpy(img + (size_t)(oy + y) * W + ox, px + (size_t)y * size,
+			       size * sizeof *px);
+		if (s) srv_buf_puts(&b, ",");
+		grid_json(&b, idx, size, g);
+	}
+	if (count > 1) srv_buf_puts(&b, "]}");
+	api_error e = {0};
+	char *json = srv_buf_take(&b);
+	if (!json) {
+		srv_problem_set(&out->error, 500, "internal", NULL, "out of memory");
+		goto done;
+	}
+	out->result.data[SRV_FMT_JSON] = (unsigned char *)json;
+	out->result.size[SRV_FMT_JSON] = strlen(json);
+	if (api_png_encode(img, W, H, &out->result.data[SRV_FMT_PNG],
+	                   &out->result.size[SRV_FMT_PNG], &e) != API_OK) {
+		srv_problem_from_api(&out->error, 500, "internal", &e);
+		srv_result_free(&out->result);
+		goto done;
+	}
+	out->attempts = 1;
+	out->status = SRV_JOB_SUCCEEDED;
+done:
+	srv_buf_free(&b);
+	free(x), free(img), free(px), free(idx);
+}
+
+/* PNG, JSON grid and (tiled) text of a finished state. */
+static bool render(const wfc_model *wm, const wfc_state *st, srv_result *r, srv_problem *p)
+{
+	return srv_render_outputs(wm, st, r, p);
+}
+
+/* priors (cells * T) from the generator's softmax over the vocabulary. */
+float *srv_nn_priors(const float *probs, const nn_generator *g, const wfc_model *wm, srv_problem *p)
+{
+	int T = wfc_model_pattern_count(wm), W = wfc_model_width(wm), H = wfc_model_height(wm);
+	int S = g->cfg.size, V = g->vocab;
+	for (int v = 0; v < V; v++)
+		if (g->vocab_ids[v] < 0 || g->vocab_ids[v] >= T) {
+			srv_problem_set(
+			    p, 500, "internal", NULL,
+			    "the checkpoint's vocab_ids do not match its spec (entry %d is "
+			    "pattern %d of %d)",
+			    v, (int)g->vocab_ids[v], T);
+			return NULL;
+		}
+	size_t cells = (size_t)W * H;
+	float *pr = malloc(cells * (size_t)T * sizeof *pr);
+	if (!pr) {
+		srv_problem_set(p, 500, "internal", NULL, "out of memory for the priors");
+		return NULL;
+	}
+	for (size_t i = 0; i < cells * (size_t)T; i++)
+		pr[i] = SRV_NN_PRIOR_EPS;
+	/* cell (x, y) of the generator is node (x, y) of the model (api/dataset_gen.h) */
+	for (int y = 0; y < S && y < H; y++)
+		for (int x = 0; x < S && x < W; x++) {
+			float *row = pr + ((size_t)y * W + x) * T;
+			for (int v = 0; v < V; v++)
+				row[g->vocab_ids[v]] +=
+				    probs[(size_t)v * S * S + (size_t)y * S + x];
+		}
+	return pr;
+}
+
+static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int32_t seed,
+                       srv_run_control *ctl, srv_job_outcome *out)
+{
+	const nn_generator *g = &m->gen;
+	wfc_model *wm = NULL;
+	wfc_state *st = NULL;
+	float *probs = NULL, *pr = NULL;
+	int32_t *pins = NULL;
+	api_error e = {0};
+	wfc_error we = {{0}};
+	int rc = api_spec_build_model(spec, &wm, &e);
+	if (rc != API_OK) {
+		srv_problem_from_api(&out->error, rc == API_ERR_NOMEM ? 500 : 422,
+		                     rc == API_ERR_NOMEM ? "internal" : "invalid-spec", &e);
+		out->error.has_pointer = false;
+		goto done;
+	}
+	if (wfc_state_create(wm, &st, &we) != WFC_OK) {
+		srv_problem_set(&out->error, 422, "invalid-spec", NULL, "%s", we.message);
+		goto done;
+	}
+	if (!(probs = sample(m, (uint64_t)(uint32_t)seed, 1, &out->error)) ||
+	    !(pr = srv_nn_priors(probs, g, wm, &out->error)))
+		goto done;
+	if (wfc_state_set_priors(st, pr, &we) != WFC_OK) {
+		srv_problem_set(&out->error, 500, "internal", NULL, "priors: %s", we.message);
+		goto done;
+	}
+	int W = wfc_model_width(wm), H = wfc_model_height(wm), T = wfc_model_pattern_count(wm);
+	if (j->npins) {
+		pins = malloc((size_t)W * H * sizeof *pins);
+		if (!pins) {
+			srv_problem_set(&out->error, 500, "internal", NULL, "out of memory");
+			goto done;
+		}
+		for (int i = 0; i < W * H; i++)
+			pins[i] = -1;
+		for (int k = 0; k < j->npins; k++) {
+			int x = j->pins[3 * k], y = j->pins[3 * k + 1], t = j->pins[3 * k + 2];
+			if (x >= W || y >= H || t >= T) {
+				srv_problem_set(
+				    &out->error, 422, "invalid-spec", "/pins",
+				    "pin %d: cell (%d, %d) pattern %d is outside the model "
+				    "(%dx%d cells, %d patterns)",
+				    k, x, y, t, W, H, T);
+				goto done;
+			}
+			pins[y * W + x] = t;
+		}
+		if (wfc_state_set_pins(st, pins, &we) != WFC_OK) {
+			srv_problem_set(&out->error, 422, "invalid-spec", "/pins", "%s",
+			                we.message);
+			goto done;
+		}
+	}
+	on_progress(ctl, 0);
+	int reason = atomic_load(ctl->cancel);
+	if (reason) {
+		stopped(out, reason, ctl->time_limit_ms);
+		goto done;
+	}
+	wfc_observer obs = {on_progress, ctl, ctl->cancel, PROGRESS_EVERY};
+	int attempts = spec->attempts > 0 ? spec->attempts : 1;
+	wfc_status ws = WFC_CONTRADICTION;
+	for (int k = 0; k < attempts; k++) {
+		ws = wfc_run(st, (int32_t)((uint32_t)seed + (uint32_t)k), -1, &obs);
+		out->attempts = k + 1;
+		if (ws != WFC_CONTRADICTION) break;
+		int cell = wfc_state_pin_conflict(st);
+		if (cell >= 0) {
+			srv_problem_set(&out->error, 422, "invalid-spec", "/pins",
+			                "the pins cannot all hold: cell (%d, %d) is left with no "
+			                "pattern that fits its pinned neighbours",
+			                cell % W, cell / W);
+			goto done;
+		}
+	}
+	if (ws == WFC_OK) {
+		if (render(wm, st, &out->result, &out->error))
+			out->status = SRV_JOB_SUCCEEDED;
+		else
+			srv_result_free(&out->result);
+	} else if (ws == WFC_CONTRADICTION) {
+		srv_problem_set(
+		    &out->error, 422, "unsatisfiable", NULL,
+		    "every one of the %d attempts ran into a contradiction (seeds %d to "
+		    "%d); try other seeds or more attempts",
+		    attempts, (int)seed, (int)(int32_t)((uint32_t)seed + (uint32_t)attempts - 1));
+	} else if (ws == WFC_CANCELED) {
+		stopped(out, atomic_load(ctl->cancel), ctl->time_limit_ms);
+	} else {
+		srv_problem_set(&out->error, 500, "internal", NULL, "the engine stopped: %s",
+		                wfc_status_name(ws));
+	}
+done:
+	free(probs), free(pr), free(pins);
+	wfc_state_destroy(st);
+	wfc_model_destroy(wm);
+}
+
+void srv_run_neural(srv_models *models, const api_spec *spec, int32_t seed, const char *id,
+                    srv_run_control *ctl, srv_job_outcome *out)
+{
+	memset(out, 0, sizeof *out);
+	double t0 = srv_mono_ms();
+	ctl->deadline_ms = ctl->time_limit_ms > 0 ? t0 + (double)ctl->time_limit_ms : 0;
+	out->status = SRV_JOB_FAILED;
+	nn_job j;
+	srv_model *m = NULL;
+	if (strstr(spec->neural, "\"job\":\"train\"")) { /* written by train_nn.c only */
+		memset(&j, 0, sizeof j);
+		srv_run_train(models, spec, spec->neural, seed, id, ctl, out);
+		goto done;
+	}
+	if (parse_job(spec->neural, &j)) {
+		srv_problem_set(&out->error, 500, "internal", NULL,
+		                "the job's neural part is damaged");
+		goto done;
+	}
+	if (!(m = srv_models_acquire(models, j.checkpoint))) {
+		srv_problem_set(&out->error, 422, "invalid-spec", "/checkpoint",
+		                "model '%s' is no longer loaded (see GET /v1/models)",
+		                j.checkpoint);
+		goto done;
+	}
+	if (j.guided)
+		run_guided(m, spec, &j, seed, ctl, out);
+	else
+		run_generator(m, &j, seed, out);
+	if (out->status == SRV_JOB_SUCCEEDED && ctl->progress_ppm)
+		atomic_store(ctl->progress_ppm, 1000000u);
+done:
+	srv_models_release(models, m);
+	free(j.pins);
+	out->run_ms = srv_mono_ms() - t0;
+}
