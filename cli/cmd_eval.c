@@ -11,7 +11,10 @@
 #include "../api/dataset_gen.h"
 #include "../api/json_spec.h"
 #include "../api/safetensors.h"
+#include "../nn/checkpoint.h"
 #include "../nn/eval.h"
+#include "../nn/sample.h"
+#include "nn_common.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -32,7 +35,7 @@ static const char usage[] =
     "  --grids FILE       a safetensors with \"states\" (N, S, S) vocabulary\n"
     "                     indices or \"images\" (N, 3, S, S) in [-1, 1]; images\n"
     "                     are scored at the colour level (nearest colour)\n"
-    "  CKPT               a generator checkpoint (not available yet)\n"
+    "  CKPT               a generator checkpoint: samples --count outputs (seed --seed)\n"
     "  --count N          grids to score (default 1000 for --wfc; all of --grids)\n"
     "  --seed S           first seed for --wfc (default: the data set's seed_end)\n"
     "  --json FILE        also write the metrics as JSON\n";
@@ -260,6 +263,84 @@ out:
 	return rc;
 }
 
+/* Samples `count` outputs of the generator in ckpt (seed, indices 0..)
+ * and scores them: onehot outputs by their argmax cell, rgb outputs by the
+ * nearest colour. Also prints the generator's time per output. */
+static int eval_checkpoint(const api_dataset *ds, const char *ckpt, int count, long seed,
+                           const char *json_path)
+{
+	nn_backend *be = cli_nn_backend("auto", 0, "eval");
+	if (!be) return CLI_FAILURE;
+	nn_generator gen;
+	char msg[512];
+	enum { CHUNK = 32 };
+	if (nn_generator_load(ckpt, be, CHUNK, &gen, msg, sizeof msg)) {
+		fprintf(stderr, "wfc eval: %s: %s\n", ckpt, msg);
+		nn_backend_destroy(be);
+		return CLI_BAD_INPUT;
+	}
+	int C = gen.cfg.channels, S = gen.cfg.size, cells = S * S, rc = CLI_DONE;
+	if (S != ds->size || (gen.cfg.onehot && C != ds->vocab)) {
+		fprintf(stderr,
+		        "wfc eval: %s makes %dx%d outputs over %d channels; the data set has "
+		        "%dx%d cells and %d vocabulary entries\n",
+		        ckpt, S, S, C, ds->size, ds->size, ds->vocab);
+		rc = CLI_BAD_INPUT;
+		goto done;
+	}
+	size_t per = (size_t)C * cells;
+	float *chunk = malloc(CHUNK * per * sizeof *chunk);
+	int32_t *grids = gen.cfg.onehot ? malloc((size_t)count * cells * sizeof *grids) : NULL;
+	float *images = gen.cfg.onehot ? NULL : malloc((size_t)count * per * sizeof *images);
+	if (!chunk || (!grids && !images)) {
+		fprintf(stderr, "wfc eval: out of memory for %d samples\n", count);
+		free(chunk);
+		free(grids);
+		free(images);
+		rc = CLI_FAILURE;
+		goto done;
+	}
+	double t0 = cli_now_ms();
+	for (int first = 0; first < count && rc == CLI_DONE; first += CHUNK) {
+		int n = count - first < CHUNK ? count - first : CHUNK;
+		if (nn_sample_batch(&gen.g, gen.z, gen.cfg.latent, (uint64_t)seed, first, n, chunk)) {
+			fprintf(stderr, "wfc eval: out of memory while sampling\n");
+			rc = CLI_FAILURE;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			const float *x = chunk + (size_t)i * per;
+			if (images) {
+				memcpy(images + (size_t)(first + i) * per, x, per * sizeof *x);
+				continue;
+			}
+			int32_t *g = grids + (size_t)(first + i) * cells;
+			for (int c = 0; c < cells; c++) {
+				int best = 0;
+				for (int k = 1; k < C; k++)
+					if (x[(size_t)k * cells + c] > x[(size_t)best * cells + c]) best = k;
+				g[c] = best;
+			}
+		}
+	}
+	double ms = cli_now_ms() - t0;
+	if (rc == CLI_DONE) {
+		printf("generator: %d samples in %.1f ms, %.3f ms per %dx%d output (%s, batches "
+		       "of %d)\n",
+		       count, ms, ms / count, S, S, nn_backend_describe(be), CHUNK);
+		nn_eval_metrics met;
+		rc = images ? cli_eval_images(ds, images, count, ckpt, json_path, &met)
+		            : cli_eval_grids(ds, grids, count, ckpt, json_path, &met);
+	}
+	free(chunk);
+	free(grids);
+	free(images);
+done:
+	nn_generator_free(&gen);
+	nn_backend_destroy(be);
+	return rc;
+}
+
 int cli_eval(int argc, char **argv)
 {
 	const char *data = NULL, *grids = NULL, *ckpt = NULL, *json = NULL;
@@ -319,14 +400,8 @@ int cli_eval(int argc, char **argv)
 	} else if (grids) {
 		rc = eval_file(&ds, grids, count, json);
 	} else {
-		/* HOOK(checkpoint): load the generator from ckpt, sample `count`
-		 * grids (states, or images for an rgb data set) and hand them to
-		 * cli_eval_grids / cli_eval_images (cli.h). */
-		fprintf(stderr,
-		        "wfc eval: %s: scoring a checkpoint is not available yet; sample "
-		        "it to a safetensors and use --grids\n",
-		        ckpt);
-		rc = CLI_BAD_INPUT;
+		rc = eval_checkpoint(&ds, ckpt, count ? (int)count : 1000, has_seed ? seed : 1,
+		                     json);
 	}
 	api_dataset_free(&ds);
 	return rc;
