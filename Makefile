@@ -46,6 +46,7 @@ help:
 	@echo "make fuzz       libFuzzer targets for every parser, FUZZ_SECONDS (60) each; fuzz-ci: 10 s"
 	@echo "make stress     abuse, load and fault tests against wfcd (docs/RELIABILITY.md); stress-ci: < 2 min"
 	@echo "make container-test  build docker/Dockerfile with podman and check the image (root, minutes)"
+	@echo "make model      retrain the shipped generator models/terrain-islands.safetensors (docs/NEURAL.md)"
 	@echo "make format     clang-format every C file"
 	@echo "make clean      remove build outputs"
 

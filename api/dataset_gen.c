@@ -239,8 +239,9 @@ static int build_vocab(const wfc_model *m, api_dataset *ds, api_error *err)
 		ds->states[i] = map[t];
 	}
 	ds->vocab = V;
-	ds->vocab_ids = realloc(ids, (size_t)V * sizeof *ids);
-	if (!ds->vocab_ids) ds->vocab_ids = ids;
+	/* kept at its full size: a shrinking realloc saves little, and gcc 13
+	 * flags the fallback to the old pointer as a use after free */
+	ds->vocab_ids = ids;
 	ds->colors = malloc((size_t)V * 3);
 	ds->allowed = calloc(4 * (size_t)V * V, 1);
 	if (!ds->colors || !ds->allowed) {

@@ -275,7 +275,7 @@ static int eval_checkpoint(const api_dataset *ds, const char *ckpt, int count, l
 	char msg[512];
 	enum { CHUNK = 32 };
 	if (nn_generator_load(ckpt, be, CHUNK, &gen, msg, sizeof msg)) {
-		fprintf(stderr, "wfc eval: %s: %s\n", ckpt, msg);
+		fprintf(stderr, "wfc eval: %s\n", msg);
 		nn_backend_destroy(be);
 		return CLI_BAD_INPUT;
 	}

@@ -232,6 +232,18 @@ bool srv_models_has(srv_models *m, const char *name)
 	return ok;
 }
 
+/* Learnable parameters: the state_dict's tensors that are parameters
+ * (nparams counts the arena with its alignment padding). */
+static size_t param_count(const nn_seq *g)
+{
+	nn_seq_tensor ts[NN_SEQ_MAX_TENSORS];
+	int k = nn_seq_tensors(g, "main.", ts, NN_SEQ_MAX_TENSORS);
+	size_t n = 0;
+	for (int i = 0; i < k; i++)
+		if (ts[i].param_off != NN_SEQ_NONE) n += ts[i].count;
+	return n;
+}
+
 /* One entry as JSON (caller holds the lock). */
 static void entry_json(srv_buf *b, const entry *e)
 {
@@ -252,7 +264,7 @@ static void entry_json(srv_buf *b, const entry *e)
 	               "\"channels\":%d,\"size\":%d,\"latent\":%d,\"width\":%d,\"parameters\":%zu,"
 	               "\"steps\":%ld,\"guided\":%s,\"source\":",
 	               nn_arch_name(c->arch), c->onehot ? "onehot" : "rgb", g->vocab, c->channels,
-	               c->size, c->latent, c->width, g->g.nparams, g->steps,
+	               c->size, c->latent, c->width, param_count(&g->g), g->steps,
 	               guided ? "true" : "false");
 	srv_buf_json_str(b, g->source);
 	srv_buf_puts(b, ",\"device\":");

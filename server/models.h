@@ -62,8 +62,9 @@ void srv_models_release(srv_models *m, srv_model *model);
 /* true when a model of that name loaded (cheaper than acquire). */
 bool srv_models_has(srv_models *m, const char *name);
 
-/* {"dir":...,"models":[...]}, or one entry, or NULL when name is unknown
- * (files that failed to load are entries too, with "error"). */
+/* {"models":[...]} sorted by name, or one entry (NULL when name is
+ * unknown). Files that failed to load are entries too, with "error"
+ * (never the server's paths). */
 char *srv_models_list_json(srv_models *m);
 char *srv_models_entry_json(srv_models *m, const char *name);
 

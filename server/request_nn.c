@@ -9,10 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int bad(srv_problem *p, const char *ptr, const char *fmt, const char *a)
-{
-	return srv_problem_set(p, 422, "invalid-spec", ptr, fmt, a);
-}
+#define bad(p, ptr, ...) srv_problem_set(p, 422, "invalid-spec", ptr, __VA_ARGS__)
 
 /* An integer field in [lo, hi]; 0 (absent: *out kept) or 422. */
 static int get_int(const cJSON *obj, const char *key, const char *ptr, long lo, long hi, long *out,
@@ -49,16 +46,14 @@ static int parse_pins(const cJSON *pins, const nn_generator *g, cJSON *outarr, s
 {
 	if (!cJSON_IsArray(pins))
 		return bad(p, "/pins",
-		           "'pins' must be an array of {\"x\",\"y\",\"tile\"|\"pattern\"}%s", "");
+		           "'pins' must be an array of {\"x\",\"y\",\"tile\"|\"pattern\"}");
 	int size = g->cfg.size, i = 0;
-	if (cJSON_GetArraySize(pins) > size * size)
-		return bad(p, "/pins", "more pins than cells%s", "");
+	if (cJSON_GetArraySize(pins) > size * size) return bad(p, "/pins", "more pins than cells");
 	for (const cJSON *e = pins->child; e; e = e->next, i++) {
 		char ptr[32], at[80];
 		snprintf(ptr, sizeof ptr, "/pins/%d", i);
 		if (!cJSON_IsObject(e))
-			return bad(p, ptr,
-			           "a pin is an object {\"x\",\"y\",\"tile\"|\"pattern\"}%s", "");
+			return bad(p, ptr, "a pin is an object {\"x\",\"y\",\"tile\"|\"pattern\"}");
 		for (const cJSON *c = e->child; c; c = c->next)
 			if (strcmp(c->string, "x") && strcmp(c->string, "y") &&
 			    strcmp(c->string, "tile") && strcmp(c->string, "pattern")) {
@@ -80,8 +75,7 @@ static int parse_pins(const cJSON *pins, const nn_generator *g, cJSON *outarr, s
 		if (x < 0 || y < 0 || (tile < 0) == (pat < 0))
 			return bad(p, ptr,
 			           "a pin needs x, y and exactly one of 'tile' (a vocabulary index "
-			           "of the checkpoint) or 'pattern' (an engine pattern index)%s",
-			           "");
+			           "of the checkpoint) or 'pattern' (an engine pattern index)");
 		if (tile >= 0) pat = g->vocab_ids[tile];
 		cJSON *t = cJSON_CreateArray();
 		if (!t || !cJSON_AddItemToArray(outarr, t)) {

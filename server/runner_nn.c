@@ -188,12 +188,6 @@ done:
 	free(x), free(img), free(px), free(idx);
 }
 
-/* PNG, JSON grid and (tiled) text of a finished state. */
-static bool render(const wfc_model *wm, const wfc_state *st, srv_result *r, srv_problem *p)
-{
-	return srv_render_outputs(wm, st, r, p);
-}
-
 /* priors (cells * T) from the generator's softmax over the vocabulary. */
 float *srv_nn_priors(const float *probs, const nn_generator *g, const wfc_model *wm, srv_problem *p)
 {
@@ -305,7 +299,7 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 		}
 	}
 	if (ws == WFC_OK) {
-		if (render(wm, st, &out->result, &out->error))
+		if (srv_render_outputs(wm, st, &out->result, &out->error))
 			out->status = SRV_JOB_SUCCEEDED;
 		else
 			srv_result_free(&out->result);

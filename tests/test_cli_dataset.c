@@ -51,7 +51,7 @@ Test(cli_dataset, dataset_then_eval, .timeout = 120)
 
 	run_cli(r, (const char *[]){"eval", "--data", st, "model.ckpt", NULL});
 	cr_assert_eq(r->code, 2);
-	cr_assert(strstr(r->err, "not available yet"), "%s", r->err);
+	cr_assert(strstr(r->err, "cannot read"), "%s", r->err);
 	unlink(st);
 	unlink(png);
 	unlink(js);

@@ -126,6 +126,15 @@ Test(nn_cli, train_resume_sample, .timeout = 120)
 	cr_assert_eq(api_png_read_file(png, &img, &err), API_OK, "%s", err.message);
 	cr_assert_eq(img.width, 64);
 	api_image_free(&img);
+
+	/* eval samples the checkpoint and scores it against the data set */
+	run_cli(&r, (const char *[]){"eval", "--data", data, p, "--count", "5", "--json", json,
+	                             NULL});
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "generator: 5 samples"), "%s", r.out);
+	cr_assert(strstr(r.out, "adjacency violation rate"), "%s", r.out);
+	slurp(json, text, sizeof text);
+	cr_assert(strstr(text, "\"count\": 5"), "%s", text);
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);

@@ -41,8 +41,10 @@ def graceful_shutdown(ctx):
     """Item 7: SIGTERM with a running job, queued jobs and open long-polls:
     /readyz 503, long-polls answered, exit 0 within 10 s, nothing lost."""
     polls = ctx.n(50, 20)
-    s = ctx.server(["--workers", "1", "--shutdown-timeout", "8s"]).start()
-    running = s.submit(tiled_spec(512, seed=11))
+    # a job of seconds, so the drain is seen; if it outlasts the 6 s drain it
+    # is stored as queued and runs after the restart (nothing lost either way)
+    s = ctx.server(["--workers", "1", "--shutdown-timeout", "6s"]).start()
+    running = s.submit(tiled_spec(1024, seed=11))
     queued = [s.submit(tiled_spec(48, seed=100 + i))["id"] for i in range(10)]
     accepted = [running["id"]] + queued
     end = time.time() + 10

@@ -145,9 +145,9 @@ def rss_flat(ctx):
     n1, n2 = ctx.n(10000, 1000), ctx.n(100000, 4000)
     if os.environ.get("STRESS_RSS_JOBS"):  # "N1,N2": a shorter full run
         n1, n2 = (int(x) for x in os.environ["STRESS_RSS_JOBS"].split(","))
-    # the table is full at the first mark (10,000 is also the default cap),
-    # so any growth after it is a leak
-    cap = str(min(n1, 10000))
+    # the table has filled and turned over once by the first mark, so any
+    # growth after it is a leak, not the table filling up
+    cap = str(max(1, min(n1 // 2, 10000)))
     args = ["--queue-size", "1024", "--max-jobs", cap]
     s = ctx.server(args).start()
     stop, lock = threading.Event(), threading.Lock()
@@ -196,7 +196,10 @@ def client_aborts(ctx):
     if not ctx.asan_wfcd or not os.access(ctx.asan_wfcd, os.X_OK):
         raise Skip("no ASan build of wfcd (--asan-wfcd)")
     n = ctx.n(300, 60)
-    s = ctx.server(["--workers", "1", "--shutdown-timeout", "1s", "--max-conns-per-ip", "1024"],
+    # --conn-timeout 5s: libmicrohttpd 0.9.75 misses the close of a few
+    # connections waiting for the rest of a body; the timeout frees them
+    s = ctx.server(["--workers", "1", "--shutdown-timeout", "1s", "--max-conns-per-ip", "1024",
+                    "--conn-timeout", "5s"],
                    asan=True,
                    env={"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=23",
                         "UBSAN_OPTIONS": "print_stacktrace=1"}).start(60)
@@ -220,11 +223,15 @@ def client_aborts(ctx):
         time.sleep(0.005)
         c.close()
     mid = s.fds()
-    # aborted uploads are closed at once; a suspended long-poll is not
-    # watched by libmicrohttpd, so it is freed when its wait (2 s) ends
+    # aborted uploads are closed at once, save the few whose close
+    # libmicrohttpd misses (freed at --conn-timeout); a suspended long-poll
+    # is not watched by libmicrohttpd, so it is freed when its wait ends
     t0 = time.time()
-    while s.fds() > base and time.time() - t0 < 15:
+    stuck_at_2s = None
+    while s.fds() > base and time.time() - t0 < 20:
         time.sleep(0.1)
+        if stuck_at_2s is None and time.time() - t0 >= 2.5:
+            stuck_at_2s = s.fds() - base
     back_s = time.time() - t0
     after = s.fds()
     extra = [t for t in s.fd_targets() if t not in base_targets]
@@ -240,9 +247,10 @@ def client_aborts(ctx):
     leaks = "LeakSanitizer" in err or "AddressSanitizer" in err or "runtime error" in err
     ok = after <= base and rc == 0 and not leaks and healthy
     fig = ("ASan build, %d aborted requests (1/3 Content-Length uploads, 1/3 chunked uploads, "
-           "1/3 long-polls with wait=2): fds %d at baseline, %d right after, %d after %.1f s; exit %s, "
-           "sanitizer reports: %s" % (n, base, mid, after, back_s, rc,
-                                      "yes" if leaks else "none"))
+           "1/3 long-polls with wait=2): fds %d at baseline, %d right after, %s over baseline after "
+           "2.5 s, %d after %.1f s (--conn-timeout 5s); exit %s, sanitizer reports: %s" %
+           (n, base, mid, stuck_at_2s if stuck_at_2s is not None else 0, after, back_s, rc,
+            "yes" if leaks else "none"))
     if after > base:
         fig += "; left open: %s" % extra
     if leaks:
