@@ -738,8 +738,11 @@ void srv_jobs_finish(srv_jobs *s, srv_job_claim *c, srv_job_outcome *o)
 	}
 	pthread_mutex_unlock(&s->lock);
 	srv_result_free(&o->result);
-	persist_record(s, c->id, false);
+	/* Waiters first: their answer comes from memory, and the result files
+	 * are already on disk. Should the record write be lost, the restart
+	 * reruns the job with its seed and gets the same bytes. */
 	if (notify && s->o.on_finish) s->o.on_finish(s->o.listener_ctx, c->id);
+	persist_record(s, c->id, false);
 	memset(c, 0, sizeof *c);
 }
 
