@@ -34,21 +34,6 @@ nn_backend *cli_nn_backend(const char *device, int threads, const char *cmd)
 	return be;
 }
 
-/* The vocabulary entry whose colour is nearest to px. */
-static int nearest(uint32_t px, const uint8_t *colors, int vocab)
-{
-	int best = 0;
-	long bestd = -1;
-	for (int i = 0; i < vocab; i++) {
-		long dr = (long)(px >> 16 & 255) - colors[3 * i];
-		long dg = (long)(px >> 8 & 255) - colors[3 * i + 1];
-		long db = (long)(px & 255) - colors[3 * i + 2];
-		long d = dr * dr + dg * dg + db * db;
-		if (bestd < 0 || d < bestd) bestd = d, best = i;
-	}
-	return best;
-}
-
 static int write_json(const char *path, const int32_t *idx, int count, int size,
                       const uint8_t *colors, int vocab, uint64_t seed, api_error *err)
 {
@@ -104,7 +89,7 @@ int cli_nn_write_samples(nn_seq *g, float *zbuf, int latent, int onehot, const u
 		nn_sample_to_image(x + (size_t)s * per, channels, size, onehot, colors, px, ix);
 		if (!onehot)
 			for (size_t p = 0; p < ss; p++)
-				ix[p] = colors ? nearest(px[p], colors, vocab) : 0;
+				ix[p] = colors ? nn_nearest_color(px[p], colors, vocab) : 0;
 		int ox = (s % cols) * (size + gap), oy = (s / cols) * (size + gap);
 		for (int y = 0; y < size; y++)
 			memcpy(img + (size_t)(oy + y) * W + ox, px + (size_t)y * size,

@@ -65,3 +65,17 @@ void nn_sample_to_image(const float *x, int channels, int size, int onehot, cons
 		pixels[p] = 0xFF000000u | r << 16 | g << 8 | b;
 	}
 }
+
+int nn_nearest_color(uint32_t px, const uint8_t *colors, int vocab)
+{
+	int best = 0;
+	long bestd = -1;
+	for (int i = 0; i < vocab; i++) {
+		long dr = (long)(px >> 16 & 255) - colors[3 * i];
+		long dg = (long)(px >> 8 & 255) - colors[3 * i + 1];
+		long db = (long)(px & 255) - colors[3 * i + 2];
+		long d = dr * dr + dg * dg + db * db;
+		if (bestd < 0 || d < bestd) bestd = d, best = i;
+	}
+	return best;
+}

@@ -33,4 +33,8 @@ int nn_sample_batch(nn_seq *g, float *zbuf, int latent, uint64_t seed, long firs
 void nn_sample_to_image(const float *x, int channels, int size, int onehot, const uint8_t *colors,
                         uint32_t *pixels, int32_t *indices);
 
+/* The vocabulary entry whose colour (colors[3*i..], RGB) is nearest to the
+ * ARGB pixel px, by squared RGB distance; the first one on ties. */
+int nn_nearest_color(uint32_t px, const uint8_t *colors, int vocab);
+
 #endif

@@ -5,13 +5,11 @@
 #include "../api/output.h"
 #include "clock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Observer callbacks between observations: cheap, no locks. */
-#define PROGRESS_EVERY 16
-
-static void on_progress(void *ctx, double fraction)
+void srv_run_progress(void *ctx, double fraction)
 {
 	srv_run_control *c = ctx;
 	if (c->progress_ppm) {
@@ -63,19 +61,46 @@ bool srv_render_outputs(const wfc_model *m, const wfc_state *st, srv_result *r, 
 	return true;
 }
 
-static void stopped(srv_job_outcome *out, int reason, int64_t limit_ms)
+void srv_run_stopped(srv_job_outcome *out, int reason, int64_t limit_ms)
 {
 	if (reason == SRV_CANCEL_SHUTDOWN) {
 		out->requeue = true;
 		out->status = SRV_JOB_QUEUED;
 	} else if (reason == SRV_CANCEL_TIMEOUT) {
 		out->status = SRV_JOB_FAILED;
+		char after[48] = "";
+		if (out->attempts > 0)
+			snprintf(after, sizeof after, " after %d attempt%s", out->attempts,
+			         out->attempts == 1 ? "" : "s");
 		srv_problem_set(&out->error, 422, "time-limit", NULL,
-		                "the job ran past its time limit of %lld ms after %d attempt%s; "
-		                "ask for a smaller output or a longer timeLimitMs",
-		                (long long)limit_ms, out->attempts, out->attempts == 1 ? "" : "s");
+		                "the job ran past its time limit of %lld ms%s; ask for a smaller "
+		                "output or a longer timeLimitMs",
+		                (long long)limit_ms, after);
 	} else {
 		out->status = SRV_JOB_CANCELED;
+	}
+}
+
+void srv_run_outcome(const wfc_model *m, wfc_state *st, wfc_status ws, int32_t seed, int attempts,
+                     const char *try_instead, const srv_run_control *ctl, srv_job_outcome *out)
+{
+	if (ws == WFC_OK) {
+		if (srv_render_outputs(m, st, &out->result, &out->error))
+			out->status = SRV_JOB_SUCCEEDED;
+		else
+			srv_result_free(&out->result);
+	} else if (ws == WFC_CONTRADICTION) {
+		srv_problem_set(
+		    &out->error, 422, "unsatisfiable", NULL,
+		    "every one of the %d attempts ran into a contradiction (seeds %d to "
+		    "%d); try %s",
+		    attempts, (int)seed, (int)(int32_t)((uint32_t)seed + (uint32_t)attempts - 1),
+		    try_instead);
+	} else if (ws == WFC_CANCELED) {
+		srv_run_stopped(out, atomic_load(ctl->cancel), ctl->time_limit_ms);
+	} else {
+		srv_problem_set(&out->error, 500, "internal", NULL, "the engine stopped: %s",
+		                wfc_status_name(ws));
 	}
 }
 
@@ -103,13 +128,13 @@ void srv_run_spec(const api_spec *spec, int32_t seed, srv_run_control *ctl, srv_
 		goto done;
 	}
 	/* model building is not interruptible: check once it is done */
-	on_progress(ctl, 0);
+	srv_run_progress(ctl, 0);
 	int reason = atomic_load(ctl->cancel);
 	if (reason) {
-		stopped(out, reason, limit_ms);
+		srv_run_stopped(out, reason, limit_ms);
 		goto done;
 	}
-	wfc_observer obs = {on_progress, ctl, ctl->cancel, PROGRESS_EVERY};
+	wfc_observer obs = {srv_run_progress, ctl, ctl->cancel, SRV_PROGRESS_EVERY};
 	wfc_status ws = WFC_CONTRADICTION;
 	int attempts = spec->attempts > 0 ? spec->attempts : 1;
 	for (int k = 0; k < attempts; k++) {
@@ -120,23 +145,8 @@ void srv_run_spec(const api_spec *spec, int32_t seed, srv_run_control *ctl, srv_
 		if (ws != WFC_CONTRADICTION) break;
 		(*contradictions)++;
 	}
-	if (ws == WFC_OK) {
-		if (srv_render_outputs(m, st, &out->result, &out->error))
-			out->status = SRV_JOB_SUCCEEDED;
-		else
-			srv_result_free(&out->result);
-	} else if (ws == WFC_CONTRADICTION) {
-		srv_problem_set(
-		    &out->error, 422, "unsatisfiable", NULL,
-		    "every one of the %d attempts ran into a contradiction (seeds %d to "
-		    "%d); try other seeds, more attempts or a periodic output",
-		    attempts, (int)seed, (int)(int32_t)((uint32_t)seed + (uint32_t)attempts - 1));
-	} else if (ws == WFC_CANCELED) {
-		stopped(out, atomic_load(ctl->cancel), limit_ms);
-	} else {
-		srv_problem_set(&out->error, 500, "internal", NULL, "the engine stopped: %s",
-		                wfc_status_name(ws));
-	}
+	srv_run_outcome(m, st, ws, seed, attempts,
+	                "other seeds, more attempts or a periodic output", ctl, out);
 done:
 	wfc_state_destroy(st);
 	wfc_model_destroy(m);

@@ -26,6 +26,21 @@ typedef struct {
 	double deadline_ms;        /* set by srv_run_spec */
 } srv_run_control;
 
+/* Observer callbacks between observations: cheap, no locks. */
+#define SRV_PROGRESS_EVERY 16
+
+/* The engine observer's progress hook (ctx: the srv_run_control):
+ * publishes the fraction decided and raises the cancel flag once the
+ * deadline has passed. */
+void srv_run_progress(void *ctx, double fraction);
+/* A run stopped by its cancel flag: requeued (shutdown), failed with 422
+ * time-limit (deadline) or canceled (DELETE). */
+void srv_run_stopped(srv_job_outcome *out, int reason, int64_t limit_ms);
+/* The engine's last status as the job's outcome: rendered results, or the
+ * problem the client sees; try_instead ends the unsatisfiable message. */
+void srv_run_outcome(const wfc_model *m, wfc_state *st, wfc_status ws, int32_t seed, int attempts,
+                     const char *try_instead, const srv_run_control *ctl, srv_job_outcome *out);
+
 /* Fills out (status, attempts, result or error, run_ms, requeue) and adds
  * the attempts that contradicted to *contradictions. */
 void srv_run_spec(const api_spec *spec, int32_t seed, srv_run_control *ctl, srv_job_outcome *out,

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROGRESS_EVERY 16
-
 /* What spec->neural says. */
 typedef struct {
 	bool guided;
@@ -54,34 +52,6 @@ done:
 	return rc;
 }
 
-static void on_progress(void *ctx, double fraction)
-{
-	srv_run_control *c = ctx;
-	if (c->progress_ppm) {
-		if (fraction < 0) fraction = 0;
-		if (fraction > 1) fraction = 1;
-		atomic_store(c->progress_ppm, (unsigned)(fraction * 1e6));
-	}
-	if (c->deadline_ms > 0 && srv_mono_ms() > c->deadline_ms) {
-		int expected = 0;
-		atomic_compare_exchange_strong(c->cancel, &expected, SRV_CANCEL_TIMEOUT);
-	}
-}
-
-static void stopped(srv_job_outcome *out, int reason, int64_t limit_ms)
-{
-	if (reason == SRV_CANCEL_SHUTDOWN) {
-		out->requeue = true;
-		out->status = SRV_JOB_QUEUED;
-	} else if (reason == SRV_CANCEL_TIMEOUT) {
-		out->status = SRV_JOB_FAILED;
-		srv_problem_set(&out->error, 422, "time-limit", NULL,
-		                "the job ran past its time limit of %lld ms", (long long)limit_ms);
-	} else {
-		out->status = SRV_JOB_CANCELED;
-	}
-}
-
 /* Samples first..first+count-1 of seed, (count, C, S, S) floats, malloc'd. */
 static float *sample(srv_model *m, uint64_t seed, int count, srv_problem *p)
 {
@@ -98,21 +68,6 @@ static float *sample(srv_model *m, uint64_t seed, int count, srv_problem *p)
 		return NULL;
 	}
 	return x;
-}
-
-/* The vocabulary entry whose colour is nearest to px. */
-static int nearest(uint32_t px, const uint8_t *colors, int vocab)
-{
-	int best = 0;
-	long bestd = -1;
-	for (int i = 0; i < vocab; i++) {
-		long dr = (long)(px >> 16 & 255) - colors[3 * i];
-		long dg = (long)(px >> 8 & 255) - colors[3 * i + 1];
-		long db = (long)(px & 255) - colors[3 * i + 2];
-		long d = dr * dr + dg * dg + db * db;
-		if (bestd < 0 || d < bestd) bestd = d, best = i;
-	}
-	return best;
 }
 
 static void grid_json(srv_buf *b, const int32_t *idx, int size, const nn_generator *g)
@@ -158,7 +113,8 @@ static void run_generator(srv_model *m, const nn_job *j, int32_t seed, srv_job_o
 		nn_sample_to_image(x + (size_t)s * per, C, size, g->cfg.onehot, g->colors, px, idx);
 		if (!g->cfg.onehot)
 			for (size_t q = 0; q < ss; q++)
-				idx[q] = g->colors ? nearest(px[q], g->colors, g->vocab) : 0;
+				idx[q] =
+				    g->colors ? nn_nearest_color(px[q], g->colors, g->vocab) : 0;
 		int ox = (s % cols) * (size + gap), oy = (s / cols) * (size + gap);
 		for (int y = 0; y < size; y++)
 			memcpy(img + (size_t)(oy + y) * W + ox, px + (size_t)y * size,
@@ -276,13 +232,13 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 			goto done;
 		}
 	}
-	on_progress(ctl, 0);
+	srv_run_progress(ctl, 0);
 	int reason = atomic_load(ctl->cancel);
 	if (reason) {
-		stopped(out, reason, ctl->time_limit_ms);
+		srv_run_stopped(out, reason, ctl->time_limit_ms);
 		goto done;
 	}
-	wfc_observer obs = {on_progress, ctl, ctl->cancel, PROGRESS_EVERY};
+	wfc_observer obs = {srv_run_progress, ctl, ctl->cancel, SRV_PROGRESS_EVERY};
 	int attempts = spec->attempts > 0 ? spec->attempts : 1;
 	wfc_status ws = WFC_CONTRADICTION;
 	for (int k = 0; k < attempts; k++) {
@@ -298,23 +254,7 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 			goto done;
 		}
 	}
-	if (ws == WFC_OK) {
-		if (srv_render_outputs(wm, st, &out->result, &out->error))
-			out->status = SRV_JOB_SUCCEEDED;
-		else
-			srv_result_free(&out->result);
-	} else if (ws == WFC_CONTRADICTION) {
-		srv_problem_set(
-		    &out->error, 422, "unsatisfiable", NULL,
-		    "every one of the %d attempts ran into a contradiction (seeds %d to "
-		    "%d); try other seeds or more attempts",
-		    attempts, (int)seed, (int)(int32_t)((uint32_t)seed + (uint32_t)attempts - 1));
-	} else if (ws == WFC_CANCELED) {
-		stopped(out, atomic_load(ctl->cancel), ctl->time_limit_ms);
-	} else {
-		srv_problem_set(&out->error, 500, "internal", NULL, "the engine stopped: %s",
-		                wfc_status_name(ws));
-	}
+	srv_run_outcome(wm, st, ws, seed, attempts, "other seeds or more attempts", ctl, out);
 done:
 	free(probs), free(pr), free(pins);
 	wfc_state_destroy(st);
