@@ -2,6 +2,7 @@
 #include "job.h"
 
 #include "../api/json_spec.h"
+#include "../api/sha256.h"
 #include "buf.h"
 #include "clock.h"
 
@@ -254,4 +255,24 @@ bool srv_job_from_record(const char *json, size_t len, srv_job *j, char *err, si
 	}
 	cJSON_Delete(root);
 	return true;
+}
+
+void srv_job_etag(const unsigned char *data, size_t size, char out[SRV_ETAG_MAX])
+{
+	char hex[65];
+	api_sha256_hex_of(data, size, hex);
+	snprintf(out, SRV_ETAG_MAX, "\"%s\"", hex);
+}
+
+void srv_job_ended(srv_job *j, srv_job_status status, int attempts, double run_ms,
+                   const srv_problem *error, int64_t now_ms)
+{
+	j->status = status;
+	j->attempts = attempts;
+	j->finished_ms = now_ms;
+	j->run_ms = run_ms > 0 ? run_ms : (double)(now_ms - j->started_ms);
+	if (status == SRV_JOB_FAILED) {
+		j->has_error = true;
+		j->error = *error;
+	}
 }

@@ -111,4 +111,12 @@ char *srv_job_record_json(const srv_job *j);
 /* Fills a zeroed j from a record; false with a message when it is not one. */
 bool srv_job_from_record(const char *json, size_t len, srv_job *j, char *err, size_t err_size);
 
+/* The strong ETag of a result: its SHA-256 in hex, in quotes. */
+void srv_job_etag(const unsigned char *data, size_t size, char out[SRV_ETAG_MAX]);
+/* Records the end of a run: status, attempts, finish time, run time (run_ms,
+ * or the time since the start when it is 0) and, for a failure, the
+ * problem. Results and their ETags are the caller's to add. */
+void srv_job_ended(srv_job *j, srv_job_status status, int attempts, double run_ms,
+                   const srv_problem *error, int64_t now_ms);
+
 #endif

@@ -2,7 +2,6 @@
 #include "jobs.h"
 
 #include "../api/json_spec.h"
-#include "../api/sha256.h"
 #include "buf.h"
 #include "clock.h"
 #include "persist.h"
@@ -28,8 +27,6 @@ struct srv_jobs {
 	uint64_t next_seq;
 	size_t cache_bytes;
 };
-
-static void etag_of(const unsigned char *data, size_t size, char out[SRV_ETAG_MAX]);
 
 /* ------------------------------------------------------------ index */
 
@@ -115,16 +112,7 @@ static void free_job(srv_job *j)
 
 static void log_io(srv_jobs *s, const char *what, const char *msg)
 {
-	if (!s->o.log) return;
-	srv_buf b;
-	srv_buf_init(&b);
-	srv_buf_puts(&b, ",\"what\":");
-	srv_buf_json_str(&b, what);
-	srv_buf_puts(&b, ",\"message\":");
-	srv_buf_json_str(&b, msg);
-	char *f = srv_buf_take(&b);
-	if (f) srv_log_event(s->o.log, "io-error", "%s", f);
-	free(f);
+	srv_log_error(s->o.log, "io-error", what, msg);
 }
 
 static void file_name(char *out, size_t size, const char *id, const char *suffix)
@@ -574,7 +562,7 @@ int srv_jobs_result(srv_jobs *s, const char *id, srv_format f, unsigned char **d
 	/* a file truncated or changed on disk is never served: its bytes must
 	 * hash to the ETag recorded when the job finished */
 	char actual[SRV_ETAG_MAX];
-	etag_of(*data, *size, actual);
+	srv_job_etag(*data, *size, actual);
 	if (strcmp(actual, etag) != 0) {
 		free(*data);
 		*data = NULL;
@@ -643,13 +631,6 @@ bool srv_jobs_claim(srv_jobs *s, const char *id, srv_job_claim *c, srv_problem *
 	return false;
 }
 
-static void etag_of(const unsigned char *data, size_t size, char out[SRV_ETAG_MAX])
-{
-	char hex[65];
-	api_sha256_hex_of(data, size, hex);
-	snprintf(out, SRV_ETAG_MAX, "\"%s\"", hex);
-}
-
 /* Under the lock: frees cached results of the oldest jobs whose results
  * are on disk until the cache fits the budget. */
 static void trim_cache(srv_jobs *s)
@@ -709,20 +690,14 @@ void srv_jobs_finish(srv_jobs *s, srv_job_claim *c, srv_job_outcome *o)
 			j->queued_ms = 0;
 			atomic_store(&j->progress_ppm, 0);
 		} else {
-			int64_t now = srv_now_ms();
-			j->status = o->status;
-			j->attempts = o->attempts;
-			j->finished_ms = now;
-			j->run_ms = o->run_ms > 0 ? o->run_ms : (double)(now - j->started_ms);
-			if (o->status == SRV_JOB_FAILED) {
-				j->has_error = true;
-				j->error = o->error;
-			}
+			srv_job_ended(j, o->status, o->attempts, o->run_ms, &o->error,
+			              srv_now_ms());
 			if (succeeded) {
 				for (int f = 0; f < SRV_FMT_COUNT; f++) {
 					if (!o->result.data[f]) continue;
 					j->available |= 1u << f;
-					etag_of(o->result.data[f], o->result.size[f], j->etag[f]);
+					srv_job_etag(o->result.data[f], o->result.size[f],
+					             j->etag[f]);
 					j->cache_bytes += o->result.size[f];
 				}
 				j->cache = o->result;

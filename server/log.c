@@ -67,6 +67,20 @@ void srv_log_event(srv_log *l, const char *event, const char *fields_fmt, ...)
 	free(line);
 }
 
+void srv_log_error(srv_log *l, const char *event, const char *what, const char *message)
+{
+	if (!l) return;
+	srv_buf b;
+	srv_buf_init(&b);
+	srv_buf_puts(&b, ",\"what\":");
+	srv_buf_json_str(&b, what);
+	srv_buf_puts(&b, ",\"message\":");
+	srv_buf_json_str(&b, message);
+	char *f = srv_buf_take(&b);
+	if (f) srv_log_event(l, event, "%s", f);
+	free(f);
+}
+
 void srv_log_access(srv_log *l, const char *json, size_t len)
 {
 	write_line(l, l->access, json, len);

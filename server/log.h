@@ -24,6 +24,9 @@ void srv_log_close(srv_log *l);
  * srv_buf_json_str). */
 void srv_log_event(srv_log *l, const char *event, const char *fields_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* An error event: {"time","event","what","message"}, both strings escaped.
+ * l may be NULL (nothing is written). */
+void srv_log_error(srv_log *l, const char *event, const char *what, const char *message);
 /* A complete JSON line without its newline. */
 void srv_log_access(srv_log *l, const char *json, size_t len);
 

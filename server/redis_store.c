@@ -79,16 +79,7 @@ int srv_rs_unavailable(srv_problem *p, redisContext *c, redisReply *r)
 
 void srv_rs_log(srv_rstore *s, const char *what, const char *why)
 {
-	if (!s->o.log) return;
-	srv_buf b;
-	srv_buf_init(&b);
-	srv_buf_puts(&b, ",\"what\":");
-	srv_buf_json_str(&b, what);
-	srv_buf_puts(&b, ",\"message\":");
-	srv_buf_json_str(&b, why);
-	char *f = srv_buf_take(&b);
-	if (f) srv_log_event(s->o.log, "redis-error", "%s", f);
-	free(f);
+	srv_log_error(s->o.log, "redis-error", what, why);
 }
 
 void srv_rs_job_key(char *out, size_t size, const char *id)

@@ -2,7 +2,6 @@
  * stream, leases, finishing, and the keeper and subscriber threads (see
  * redis_store.h for the protocol). */
 #include "../api/json_spec.h"
-#include "../api/sha256.h"
 #include "clock.h"
 #include "redis_internal.h"
 
@@ -300,13 +299,6 @@ bool srv_rs_take(void *impl, srv_job_claim *cl)
 
 /* ------------------------------------------------------------ finish */
 
-static void etag_of(const unsigned char *data, size_t size, char out[SRV_ETAG_MAX])
-{
-	char hex[65];
-	api_sha256_hex_of(data, size, hex);
-	snprintf(out, SRV_ETAG_MAX, "\"%s\"", hex);
-}
-
 /* The record of a run's end, as jobs.c writes it. */
 static char *final_record(srv_job *j, const srv_job_outcome *o)
 {
@@ -319,20 +311,13 @@ static char *final_record(srv_job *j, const srv_job_outcome *o)
 		atomic_store(&j->progress_ppm, 0);
 		return srv_job_record_json(j);
 	}
-	j->status = o->status;
-	j->attempts = o->attempts;
-	j->finished_ms = now;
-	j->run_ms = o->run_ms > 0 ? o->run_ms : (double)(now - j->started_ms);
-	if (o->status == SRV_JOB_FAILED) {
-		j->has_error = true;
-		j->error = o->error;
-	}
+	srv_job_ended(j, o->status, o->attempts, o->run_ms, &o->error, now);
 	if (o->status == SRV_JOB_SUCCEEDED) {
 		atomic_store(&j->progress_ppm, 1000000);
 		for (int f = 0; f < SRV_FMT_COUNT; f++) {
 			if (!o->result.data[f]) continue;
 			j->available |= 1u << f;
-			etag_of(o->result.data[f], o->result.size[f], j->etag[f]);
+			srv_job_etag(o->result.data[f], o->result.size[f], j->etag[f]);
 		}
 	}
 	return srv_job_record_json(j);
