@@ -181,14 +181,7 @@ int api_dataset_load(const char *path, api_dataset *out, api_error *err)
 	if (rc) return rc;
 	rc = fill(&st, out, err);
 	api_st_free(&st);
-	if (rc) {
-		api_dataset_free(out);
-		if (err) {
-			char msg[sizeof err->message];
-			snprintf(msg, sizeof msg, "%s", err->message);
-			api_fail(err, rc, "%s: %s", path, msg);
-		}
-	}
+	if (rc) api_dataset_free(out);
 	return rc;
 }
 

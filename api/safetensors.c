@@ -358,13 +358,9 @@ int api_st_read_file(const char *path, api_safetensors *out, api_error *err)
 	size_t size = 0;
 	int rc = api_read_file(path, 8 + API_ST_MAX_HEADER + API_ST_MAX_BYTES, &data, &size, err);
 	if (rc) return rc;
+	/* no path in the message: every caller names the file it reports */
 	rc = api_st_parse(data, size, out, err);
 	free(data);
-	if (rc && err) {
-		char msg[sizeof err->message];
-		snprintf(msg, sizeof msg, "%s", err->message);
-		api_fail(err, rc, "%s: %s", path, msg);
-	}
 	return rc;
 }
 
