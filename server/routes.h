@@ -20,6 +20,11 @@ enum MHD_Result srv_job_get(srv_app *app, srv_request *rq);
 enum MHD_Result srv_job_delete(srv_app *app, srv_request *rq);
 enum MHD_Result srv_job_result(srv_app *app, srv_request *rq);
 enum MHD_Result srv_generate(srv_app *app, srv_request *rq);
+/* Submits a parsed job request (whose spec it takes and which it frees):
+ * the Idempotency-Key header and the body's hash go with it. 0 with *v,
+ * else a problem in *p. */
+int srv_submit_parsed(srv_app *app, srv_request *rq, srv_job_request *jr, bool durable,
+                      srv_job_view *v, bool *existing, srv_problem *p);
 
 enum MHD_Result srv_assets_post(srv_app *app, srv_request *rq, srv_asset_kind kind);
 enum MHD_Result srv_assets_get_list(srv_app *app, srv_request *rq, srv_asset_kind kind);

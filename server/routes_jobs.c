@@ -98,6 +98,24 @@ static enum MHD_Result draining(srv_request *rq)
 	return srv_reply_problem(rq, &p);
 }
 
+int srv_submit_parsed(srv_app *app, srv_request *rq, srv_job_request *jr, bool durable,
+                      srv_job_view *v, bool *existing, srv_problem *p)
+{
+	srv_job_params params = {0};
+	params.spec = jr->spec;
+	jr->spec = NULL;
+	params.spec_json = jr->spec_json;
+	params.seed = jr->seed;
+	params.format = jr->format;
+	params.time_limit_ms = jr->time_limit_ms;
+	params.durable = durable;
+	params.idem_key = srv_request_header(rq, "Idempotency-Key");
+	api_sha256_hex_of(rq->body ? rq->body : "", rq->body_len, params.body_hash);
+	int rc = srv_store_submit(app->store, &params, v, existing, p);
+	srv_job_request_free(jr);
+	return rc;
+}
+
 /* Parses and submits the body: 0 with *v, or a response already queued. */
 static int submit(srv_app *app, srv_request *rq, bool durable, srv_job_view *v, bool *existing,
                   enum MHD_Result *ret)
@@ -112,18 +130,7 @@ static int submit(srv_app *app, srv_request *rq, bool durable, srv_job_view *v, 
 		*ret = srv_reply_problem(rq, &p);
 		return -1;
 	}
-	srv_job_params params = {0};
-	params.spec = jr.spec;
-	jr.spec = NULL;
-	params.spec_json = jr.spec_json;
-	params.seed = jr.seed;
-	params.format = jr.format;
-	params.time_limit_ms = jr.time_limit_ms;
-	params.durable = durable;
-	params.idem_key = srv_request_header(rq, "Idempotency-Key");
-	api_sha256_hex_of(rq->body ? rq->body : "", rq->body_len, params.body_hash);
-	int rc = srv_store_submit(app->store, &params, v, existing, &p);
-	srv_job_request_free(&jr);
+	int rc = srv_submit_parsed(app, rq, &jr, durable, v, existing, &p);
 	if (rc) {
 		*ret = srv_reply_problem(rq, &p);
 		return -1;

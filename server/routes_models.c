@@ -2,7 +2,6 @@
  * (see routes.h, models.h and docs/http-api.md). */
 #include "routes.h"
 
-#include "../api/sha256.h"
 #include "buf.h"
 #include "jobs_nn.h"
 
@@ -62,20 +61,9 @@ enum MHD_Result srv_models_post_train(srv_app *app, srv_request *rq)
 	srv_job_request jr;
 	if (srv_nn_train_request(&app->env, &lim, rq->body ? rq->body : "", rq->body_len, &jr, &p))
 		return srv_reply_problem(rq, &p);
-	srv_job_params params = {0};
-	params.spec = jr.spec;
-	jr.spec = NULL;
-	params.spec_json = jr.spec_json;
-	params.seed = jr.seed;
-	params.format = jr.format;
-	params.time_limit_ms = jr.time_limit_ms;
-	params.durable = true;
-	params.idem_key = srv_request_header(rq, "Idempotency-Key");
-	api_sha256_hex_of(rq->body ? rq->body : "", rq->body_len, params.body_hash);
 	srv_job_view v;
 	bool existing = false;
-	int rc = srv_store_submit(app->store, &params, &v, &existing, &p);
-	srv_job_request_free(&jr);
+	int rc = srv_submit_parsed(app, rq, &jr, true, &v, &existing, &p);
 	if (rc) return srv_reply_problem(rq, &p);
 	char location[64];
 	snprintf(location, sizeof location, "/v1/jobs/%s", v.id);
