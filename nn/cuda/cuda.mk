@@ -36,7 +36,25 @@ $(info nvcc not found, skipping CUDA)
 export NN_CUDA_SKIP_SAID := 1
 endif
 else
-NN_CUDA_HOME := $(abspath $(dir $(NVCC))..)
+# nvcc may be a wrapper script on PATH (/usr/local/bin/nvcc): ask nvcc
+# where it really lives, and look for the static runtime there.
+NN_CUDA_HOME := $(abspath $(shell $(NVCC) --dryrun -c -x cu /dev/null -o /dev/null 2>&1 \
+	| sed -n 's/^#\$$ _HERE_=//p' | head -n 1)/..)
+NN_CUDART_DIR := $(firstword $(dir $(wildcard $(foreach d,lib64 lib targets/x86_64-linux/lib \
+	targets/sbsa-linux/lib,$(NN_CUDA_HOME)/$(d)/libcudart_static.a))))
+endif
+
+ifneq ($(NVCC),)
+ifeq ($(NN_CUDART_DIR),)
+ifndef NN_CUDA_SKIP_SAID
+$(info nvcc found ($(NVCC)) but not libcudart_static.a beside it, skipping CUDA)
+export NN_CUDA_SKIP_SAID := 1
+endif
+NVCC :=
+endif
+endif
+
+ifneq ($(NVCC),)
 # Ampere and Hopper machine code, plus sm_90 PTX that newer GPUs can JIT.
 NN_CUDA_ARCH ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
 	-gencode arch=compute_90,code=compute_90
@@ -48,7 +66,7 @@ NN_NVCC_FLAGS = -std=c++17 $(NN_CUDA_ARCH) $(NVCC_FLAGS) \
 	-Xcompiler -Wall,-Wextra,-Wno-unused-parameter
 NN_CUDA_CFLAGS := -DNN_HAVE_CUDA
 NN_CUDA_OBJS   := $(patsubst %.cu,$(BUILD)/obj/%.o,$(wildcard nn/cuda/*.cu))
-NN_CUDA_LIBS   := -L$(NN_CUDA_HOME)/lib64 -lcudart_static -lstdc++ -ldl -lrt -lpthread
+NN_CUDA_LIBS   := -L$(NN_CUDART_DIR) -lcudart_static -lstdc++ -ldl -lrt -lpthread
 
 $(BUILD)/obj/nn/cuda/%.o: nn/cuda/%.cu
 	@mkdir -p $(@D)
