@@ -48,10 +48,11 @@ static wfc_status check_spec(const wfc_overlapping_spec *s, wfc_error *err)
 static wfc_status index_colors(wfc_model *m, const wfc_overlapping_spec *s, uint8_t *sample,
                                wfc_error *err)
 {
-	wfc_intern colors;
-	if (wfc_intern_init(&colors, sizeof(uint32_t), WFC_MAX_COLORS))
-		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 	size_t n = (size_t)s->sample_width * s->sample_height;
+	wfc_intern colors;
+	if (wfc_intern_init(&colors, sizeof(uint32_t),
+	                    n < WFC_MAX_COLORS ? (int)n + 1 : WFC_MAX_COLORS))
+		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		int32_t id = wfc_intern_add(&colors, (const unsigned char *)&s->sample[i]);
 		if (id < 0) {
@@ -83,9 +84,13 @@ static wfc_status extract_patterns(wfc_model *m, const wfc_overlapping_spec *s,
 	int NN = N * N;
 	int xmax = s->periodic_input ? SX : SX - N + 1;
 	int ymax = s->periodic_input ? SY : SY - N + 1;
+	/* Tables sized by what this sample can yield (positions x symmetry),
+	 * not by the limit: small samples, the common case, stay cheap. */
+	long yield = (long)xmax * ymax * s->symmetry;
+	int cap = yield < 1 ? 1 : yield < WFC_MAX_PATTERNS ? (int)yield + 1 : WFC_MAX_PATTERNS;
 	wfc_intern pats;
-	double *weights = calloc(WFC_MAX_PATTERNS, sizeof *weights);
-	if (!weights || wfc_intern_init(&pats, (size_t)NN, WFC_MAX_PATTERNS)) {
+	double *weights = calloc((size_t)cap, sizeof *weights);
+	if (!weights || wfc_intern_init(&pats, (size_t)NN, cap)) {
 		free(weights);
 		return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 	}

@@ -5,7 +5,7 @@
 # any target reports a crash, leak, sanitizer error, timeout or OOM; the
 # input that did it is kept in BUILD_DIR/fuzz-run/<name>/ and the end of the
 # report is shown.
-# Usage: scripts/fuzz.sh BUILD_DIR SECONDS NAME:MAX_LEN:DICT ...
+# Usage: [FUZZ_RUNS=N] scripts/fuzz.sh BUILD_DIR SECONDS NAME:MAX_LEN:DICT ...
 set -u
 
 build=$1
@@ -27,6 +27,8 @@ for spec in "$@"; do
 	# ones, large PNGs under ASan, take well under 1 s).
 	opts="-max_total_time=$seconds -max_len=$max_len -timeout=10 -rss_limit_mb=2048"
 	opts="$opts -print_final_stats=1 -artifact_prefix=$run/"
+	# FUZZ_RUNS=N also stops a target after N executions (long runs).
+	[ -n "${FUZZ_RUNS:-}" ] && opts="$opts -runs=$FUZZ_RUNS"
 	[ -n "$dict" ] && opts="$opts -dict=$dict"
 	# shellcheck disable=SC2086 # opts holds several options, none with spaces
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
