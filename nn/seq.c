@@ -1,6 +1,8 @@
 /* seq.c - a sequential stack of layers over one arena (see seq.h). */
 #include "seq.h"
 
+#include "infer.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +290,15 @@ static nn_bn bn_shape(const nn_layer *l, int n)
 }
 
 float *nn_seq_forward(nn_seq *s, int n, const float *x, int train)
+{
+	if (!train) {
+		float *y = nn_infer_forward(s, n, x);
+		if (y) return y;
+	}
+	return nn_seq_forward_layers(s, n, x, train);
+}
+
+float *nn_seq_forward_layers(nn_seq *s, int n, const float *x, int train)
 {
 	nn_backend *be = s->be;
 	const float *in = x;

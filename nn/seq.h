@@ -120,8 +120,13 @@ size_t nn_seq_param_count(const nn_seq *s);
 size_t nn_seq_in_count(const nn_seq *s);
 
 /* x (n, in) -> returned output (n, out), backend memory owned by s.
- * train: BN uses batch statistics and updates the running ones. */
+ * train: BN uses batch statistics and updates the running ones. Eval
+ * (train = 0) on the CPU goes through nn/infer.c's fused path when it
+ * supports the stack and batch, else through nn_seq_forward_layers. */
 float *nn_seq_forward(nn_seq *s, int n, const float *x, int train);
+/* The layer-by-layer forward, one nn.h op per layer: what training always
+ * runs; tests compare the fused eval path against it. */
+float *nn_seq_forward_layers(nn_seq *s, int n, const float *x, int train);
 /* dy (n, out) (may be s->dout) -> dx (n, in) (NULL: not wanted).
  * param_grads: accumulate parameter gradients (0: only dx). Needs the
  * last forward to have been train-mode with the same n. */

@@ -8,11 +8,15 @@
  * batch; sampling is nn_sample_batch (G in eval mode, latents drawn on the
  * host, outputs downloaded). Each timed call ends synchronised (the losses
  * and the download come back to the host), after --warmup untimed calls.
+ * sample_one (one sample, what serving a request costs: a few ms) is timed
+ * max(--steps, 50) times, so its median holds on a busy machine;
+ * --sample-only skips the training steps (and their keys).
  * Prints one "key value" line per figure, times in milliseconds.
  *
  * usage: nn-bench [--device cpu|cuda|auto] [--arch dcgan|wgan-dense]
  *                 [--batch N] [--width N] [--steps N] [--warmup N]
  *                 [--threads N] [--channels N] [--onehot] [--size N]
+ *                 [--sample-only]
  */
 #include "../../nn/gan.h"
 #include "../../nn/sample.h"
@@ -62,7 +66,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: nn-bench [--device cpu|cuda|auto] [--arch dcgan|wgan-dense] "
 	                "[--batch N] [--width N] [--steps N] [--warmup N] [--threads N] "
-	                "[--channels N] [--onehot] [--size N]\n");
+	                "[--channels N] [--onehot] [--size N] [--sample-only]\n");
 	return 2;
 }
 
@@ -71,11 +75,15 @@ int main(int argc, char **argv)
 	const char *device = "auto";
 	nn_arch arch = NN_ARCH_DCGAN;
 	int batch = 64, width = 0, steps = 20, warmup = 3, threads = 0, channels = 3, onehot = 0;
-	int size = 64;
+	int size = 64, sample_only = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--onehot")) {
 			onehot = 1;
+			continue;
+		}
+		if (!strcmp(a, "--sample-only")) {
+			sample_only = 1;
 			continue;
 		}
 		if (!v) return usage();
@@ -130,7 +138,8 @@ int main(int argc, char **argv)
 
 	size_t rn = (size_t)batch * channels * size * size;
 	float *host = malloc(rn * sizeof *host);
-	int reps = steps > warmup ? steps : warmup;
+	const int one_steps = steps > 50 ? steps : 50;
+	int reps = one_steps > warmup ? one_steps : warmup;
 	double *t = malloc((size_t)(reps > 0 ? reps : 1) * sizeof *t);
 	size_t out_n = (size_t)batch * nn_seq_out_count(&gan.g);
 	float *samples = malloc(out_n * sizeof *samples);
@@ -143,7 +152,7 @@ int main(int argc, char **argv)
 	bench_batch src = {be, host, rn};
 	float ld = 0, lg = 0;
 
-	for (int i = 0; i < warmup + steps; i++) {
+	for (int i = 0; !sample_only && i < warmup + steps; i++) {
 		double t0 = now_ms();
 		if (nn_gan_step(&gan, &r, next_batch, &src, &ld, &lg)) {
 			fprintf(stderr, "nn-bench: step failed\n");
@@ -152,14 +161,16 @@ int main(int argc, char **argv)
 		nn_sync(be);
 		if (i >= warmup) t[i - warmup] = now_ms() - t0;
 	}
-	printf("loss_d %.6f\nloss_g %.6f\n", ld, lg);
-	report("train_step", t, steps);
+	if (!sample_only) {
+		printf("loss_d %.6f\nloss_g %.6f\n", ld, lg);
+		report("train_step", t, steps);
+	}
 
 	/* sampling: a whole batch, then single samples (serving one request) */
-	const int counts[2] = {batch, 1};
+	const int counts[2] = {batch, 1}, timed[2] = {steps, one_steps};
 	const char *keys[2] = {"sample_batch", "sample_one"};
 	for (int k = 0; k < 2; k++) {
-		for (int i = 0; i < warmup + steps; i++) {
+		for (int i = 0; i < warmup + timed[k]; i++) {
 			double t0 = now_ms();
 			if (nn_sample_batch(&gan.g, gan.z, cfg.latent, 7, (long)i * counts[k],
 			                    counts[k], samples)) {
@@ -168,7 +179,7 @@ int main(int argc, char **argv)
 			}
 			if (i >= warmup) t[i - warmup] = now_ms() - t0;
 		}
-		report(keys[k], t, steps);
+		report(keys[k], t, timed[k]);
 	}
 	free(samples);
 	free(t);
