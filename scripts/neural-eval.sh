@@ -6,12 +6,22 @@
 # quotes. The corpus images carry no licence, so nothing made from them is
 # committed.
 #
-# Usage: scripts/neural-eval.sh [SHARED]   (env: COUNT, STEPS, WIDTH, EVAL, WFC)
+# "guided" as second argument scores guided WFC instead (docs/NEURAL.md,
+# "Guided WFC on Flowers"): with tools/nngrids (beside $WFC), GCOUNT grids
+# each of plain WFC (NOISE_SETS seed sets, 100000, 200000, ..., to measure
+# its run-to-run noise), the DCGAN-onehot's raw argmax and guided WFC at
+# each guide strength in STRENGTHS (seed 100000), all scored by
+# `wfc eval --grids`; only the onehot data set and the DCGAN-onehot are
+# made (when missing). Table in $OUT_DIR/guided/table.md.
+#
+# Usage: scripts/neural-eval.sh [SHARED] [guided]
+#   (env: COUNT, STEPS, WIDTH, EVAL, WFC; guided: GCOUNT, NOISE_SETS, STRENGTHS)
 set -euo pipefail
 SHARED=${1:-../shared}
+MODE=${2:-all}
 OUT=${OUT_DIR:-out/neural}
 COUNT=${COUNT:-2000}  # training examples per data set
-STEPS=${STEPS:-300}   # generator steps per model
+STEPS=${STEPS:-120}   # generator steps per model (NEURAL.md's runs)
 WIDTH=${WIDTH:-32}    # DCGAN ngf = ndf
 EVAL=${EVAL:-1000}    # outputs scored per row
 WFC=${WFC:-build/wfc}
@@ -20,9 +30,11 @@ ENTRY=4 # Flowers: N=3, symmetry 2, periodic, ground
 [ -f "$XML" ] || { echo "neural-eval: $XML not found (needs the reference corpus)" >&2; exit 2; }
 mkdir -p "$OUT"
 
-for fmt in onehot rgb; do
+FORMATS="onehot rgb"
+[ "$MODE" = guided ] && FORMATS=onehot
+for fmt in $FORMATS; do
 	[ -f "$OUT/flowers-$fmt.st" ] ||
-		"$WFC" dataset --xml "$XML" --entry $ENTRY --size 64 --count "$COUNT" --format $fmt \
+		"$WFC" dataset --xml "$XML" --entry $ENTRY --size 64 --count "$COUNT" --format "$fmt" \
 			-o "$OUT/flowers-$fmt.st" --preview "$OUT/flowers-$fmt-train.png" -q
 done
 
@@ -35,8 +47,58 @@ train() { # name data arch [extra...]
 		"$@" -o "$OUT/$name" 2>"$OUT/$name.log"
 	echo "$name: $STEPS steps in $((SECONDS - t0)) s" | tee -a "$OUT/train-times.txt"
 }
-train dcgan-rgb rgb dcgan --width "$WIDTH"
 train dcgan-onehot onehot dcgan --width "$WIDTH"
+
+if [ "$MODE" = guided ]; then
+	NNGRIDS=$(dirname "$WFC")/nngrids
+	GCOUNT=${GCOUNT:-1000}
+	NOISE_SETS=${NOISE_SETS:-5}
+	STRENGTHS=${STRENGTHS:-1 0.5 0.25 0.1}
+	G=$OUT/guided
+	mkdir -p "$G"
+	row() { # name mode seed [nngrids options...]: grids, eval JSON, log
+		local name=$1 mode=$2 seed=$3
+		shift 3
+		"$NNGRIDS" "$OUT/dcgan-onehot/generator.safetensors" --mode "$mode" --count "$GCOUNT" \
+			--seed "$seed" "$@" -o "$G/$name.st" 2>"$G/$name.log"
+		"$WFC" eval --data "$OUT/flowers-onehot.st" --grids "$G/$name.st" --json "$G/$name.json" \
+			>/dev/null
+		cat "$G/$name.log"
+	}
+	names=""
+	for k in $(seq 1 "$NOISE_SETS"); do
+		row "wfc-$k" wfc $((k * 100000))
+		names="$names wfc-$k"
+	done
+	row raw raw 100000
+	names="$names raw"
+	for b in $STRENGTHS; do
+		row "guided-$b" guided 100000 --strength "$b"
+		names="$names guided-$b"
+	done
+	json() { sed -n "s/^ *\"$2\": *\([^,]*\),\{0,1\}\$/\1/p" "$G/$1.json"; }
+	{
+		echo "| $GCOUNT grids, 64x64 | valid | KL 2x2 | KL 3x3 | hist JS (bits) | diversity |" \
+			"failed attempts / valid | repairs / valid | CPU ms / valid level (generator + WFC) |"
+		echo "|---|---|---|---|---|---|---|---|---|"
+		for n in $names; do
+			# nngrids' summary: "... per valid grid: T ms CPU (generator G, WFC W), F
+			# failed attempts, R repairs"; raw has only "(... ms per grid, T ms CPU)".
+			per=$(sed -n 's/.*per valid grid: \([0-9.]*\) ms CPU (generator \([0-9.]*\), WFC \([0-9.]*\)), \([0-9.]*\) failed attempts, \([0-9.]*\) repairs/\1 \2 \3 \4 \5/p' "$G/$n.log")
+			[ -n "$per" ] || per="$(sed -n 's/.*, \([0-9.]*\) ms CPU).*/\1/p' "$G/$n.log") - - - -"
+			# shellcheck disable=SC2086 # five numbers or dashes, split on purpose
+			set -- $per
+			time="$1 ($2 + $3)"
+			[ "$2" = - ] && time="$1 (generator)"
+			printf '| %s | %s | %.5f | %.5f | %.6f | %.3f | %s | %s | %s |\n' "$n" \
+				"$(json "$n" valid_rate)" "$(json "$n" kl2)" "$(json "$n" kl3)" \
+				"$(json "$n" hist_js)" "$(json "$n" diversity)" "$4" "$5" "$time"
+		done
+	} >"$G/table.md"
+	cat "$G/table.md"
+	exit 0
+fi
+train dcgan-rgb rgb dcgan --width "$WIDTH"
 train wgan-onehot onehot wgan-dense
 
 "$WFC" eval --data "$OUT/flowers-onehot.st" --wfc --count "$EVAL" --json "$OUT/eval-wfc.json" \

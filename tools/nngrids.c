@@ -11,7 +11,17 @@
  * up to 10), each cell mapped back to its vocabulary entry (-1 for a
  * pattern outside the vocabulary). wfc: the same WFC runs without priors
  * (the baseline, timed the same way). Writes "states" F32 (N, size, size) and
- * prints the time per grid (sampling included) on stderr.
+ * prints on stderr the time per grid, wall and CPU (sampling included;
+ * guided and wfc: also the generator's and WFC's shares of the CPU time,
+ * model build included in WFC's) and, for guided and wfc, the
+ * contradictions per valid grid: failed attempts, and the local repairs of
+ * the fast mode (each one a contradiction it fixed without restarting).
+ *
+ * Experiments of docs/NEURAL.md ("Can guidance meet the goal?"), guided
+ * only; the defaults are the server's priors:
+ *   --strength B     each prior raised to the power B (0: plain WFC; 1);
+ *   --calibrate 1    the generator's own tile mix divided out (reshape);
+ *   --confidence C   guide only cells whose top entry has p >= C (0: all).
  */
 #include "../api/json_spec.h"
 #include "../api/safetensors.h"
@@ -19,15 +29,18 @@
 #include "../nn/sample.h"
 #include "../server/jobs_nn.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static double now_s(void)
+/* Wall time, and CPU time of the process: the per-level figures use CPU
+ * time, which other jobs on a shared machine disturb far less. */
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -37,9 +50,60 @@ static int die(const char *what)
 	return 2;
 }
 
-/* One guided grid (vocabulary indices) into out; 0, or -1 after 10 attempts. */
-static int guided(const nn_generator *g, const float *probs, const api_spec *spec, int32_t seed,
-                  float *out)
+/*
+ * Experiments on the generator's output x (V, S, S) before it becomes
+ * priors. calibrate: divide each entry's probability by its mean over the
+ * grid's cells (then renormalise per cell), so the generator's own tile mix
+ * cancels and only where it puts tiles remains, on top of WFC's weights.
+ * confidence c > 0: cells whose most likely entry has p < c get a flat row
+ * (no guidance there). cell: S * S floats of scratch. Returns the cells
+ * left guided.
+ */
+static long reshape(float *x, int V, int S, bool calibrate, float confidence, float *cell)
+{
+	size_t ss = (size_t)S * S;
+	if (calibrate) {
+		for (size_t q = 0; q < ss; q++)
+			cell[q] = 0;
+		for (int v = 0; v < V; v++) {
+			float *xv = x + v * ss;
+			double m = 0;
+			for (size_t q = 0; q < ss; q++)
+				m += xv[q];
+			float inv = (float)(1 / (m / (double)ss + 1e-6));
+			for (size_t q = 0; q < ss; q++) {
+				xv[q] *= inv;
+				cell[q] += xv[q]; /* the row's sum, to renormalise */
+			}
+		}
+		for (int v = 0; v < V; v++)
+			for (size_t q = 0; q < ss; q++)
+				x[v * ss + q] /= cell[q];
+	}
+	if (confidence <= 0) return (long)ss;
+	for (size_t q = 0; q < ss; q++)
+		cell[q] = 0;
+	for (int v = 0; v < V; v++)
+		for (size_t q = 0; q < ss; q++)
+			cell[q] = x[v * ss + q] > cell[q] ? x[v * ss + q] : cell[q];
+	long kept = 0; /* cells left guided */
+	for (size_t q = 0; q < ss; q++)
+		kept += cell[q] >= confidence;
+	for (int v = 0; v < V; v++)
+		for (size_t q = 0; q < ss; q++)
+			if (cell[q] < confidence) x[v * ss + q] = 1.0f / (float)V;
+	return kept;
+}
+
+/* Contradictions met while making the grids. */
+typedef struct {
+	long failed_attempts, repairs;
+} tally;
+
+/* One guided grid (vocabulary indices) into out; 0, or -1 after 10 attempts
+ * (attempt k with seed + k, as run_guided does). */
+static int guided(const nn_generator *g, const float *probs, float strength, const api_spec *spec,
+                  int32_t seed, float *out, tally *tl)
 {
 	wfc_model *wm = NULL;
 	wfc_state *st = NULL;
@@ -52,13 +116,25 @@ static int guided(const nn_generator *g, const float *probs, const api_spec *spe
 		goto done;
 	if (probs) { /* NULL: plain WFC, the baseline */
 		float *pr = srv_nn_priors(probs, g, wm, &p);
+		size_t n = (size_t)wfc_model_width(wm) * wfc_model_height(wm) *
+		           (size_t)wfc_model_pattern_count(wm);
+		/* every pattern outside the generator's guess holds exactly the floor */
+		float floor_b = powf(SRV_NN_PRIOR_EPS, strength);
+		for (size_t i = 0; pr && strength != 1 && i < n; i++)
+			pr[i] = pr[i] == SRV_NN_PRIOR_EPS ? floor_b : powf(pr[i], strength);
 		if (!pr || wfc_state_set_priors(st, pr, &we) != WFC_OK) {
 			free(pr);
 			goto done;
 		}
 		free(pr);
 	}
-	if (wfc_generate(st, seed, 10, true, -1, NULL, NULL) != WFC_OK) goto done;
+	wfc_status ws = WFC_CONTRADICTION;
+	for (int k = 0; k < 10 && ws == WFC_CONTRADICTION; k++) {
+		ws = wfc_run(st, (int32_t)((uint32_t)seed + (uint32_t)k), -1, NULL);
+		tl->repairs += wfc_state_repairs(st);
+		if (ws == WFC_CONTRADICTION) tl->failed_attempts++;
+	}
+	if (ws != WFC_OK) goto done;
 	const int32_t *obs = wfc_state_observed(st);
 	int S = g->cfg.size, W = wfc_model_width(wm);
 	for (int y = 0; y < S; y++)
@@ -79,6 +155,8 @@ int main(int argc, char **argv)
 {
 	const char *ckpt = NULL, *mode = "raw", *outp = NULL;
 	long count = 100, seed = 1;
+	float strength = 1, confidence = 0;
+	bool calibrate = false;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (o[0] != '-') {
@@ -92,16 +170,24 @@ int main(int argc, char **argv)
 			count = strtol(v, NULL, 10);
 		else if (!strcmp(o, "--seed"))
 			seed = strtol(v, NULL, 10);
+		else if (!strcmp(o, "--strength"))
+			strength = strtof(v, NULL);
+		else if (!strcmp(o, "--calibrate"))
+			calibrate = strtol(v, NULL, 10) != 0;
+		else if (!strcmp(o, "--confidence"))
+			confidence = strtof(v, NULL);
 		else if (!strcmp(o, "-o"))
 			outp = v;
 		else
 			return die(
-			    "usage: nngrids CKPT --mode raw|guided [--count N] [--seed S] -o OUT");
+			    "usage: nngrids CKPT --mode raw|guided|wfc [--count N] [--seed S] "
+			    "[--strength B] [--calibrate 0|1] [--confidence C] -o OUT");
 		i++;
 	}
 	bool plain = !strcmp(mode, "wfc"), is_guided = plain || !strcmp(mode, "guided");
-	if (!ckpt || !outp || count < 1 || (!is_guided && strcmp(mode, "raw")))
-		return die("usage: nngrids CKPT --mode raw|guided [--count N] [--seed S] -o OUT");
+	if (!ckpt || !outp || count < 1 || !(strength >= 0) || (!is_guided && strcmp(mode, "raw")))
+		return die("usage: nngrids CKPT --mode raw|guided|wfc [--count N] [--seed S] "
+		           "[--strength B] [--calibrate 0|1] [--confidence C] -o OUT");
 	char err[512];
 	nn_backend *be = nn_backend_create(NN_DEVICE_CPU, 1, err, sizeof err);
 	nn_generator g;
@@ -115,44 +201,68 @@ int main(int argc, char **argv)
 	int S = g.cfg.size, C = g.cfg.channels;
 	size_t ss = (size_t)S * S, per = (size_t)C * ss;
 	float *states = malloc((size_t)count * ss * sizeof *states);
-	float *x = malloc((is_guided ? 1 : (size_t)count) * per * sizeof *x);
+	enum { CHUNK = 32 }; /* raw: samples drawn at once (the same samples in any chunking) */
+	float *x = malloc((is_guided ? 1 : CHUNK) * per * sizeof *x);
 	uint32_t *px = malloc(ss * sizeof *px);
 	int32_t *idx = malloc(ss * sizeof *idx);
-	if (!states || !x || !px || !idx) return die("out of memory");
-	double t0 = now_s();
+	float *cell = malloc(ss * sizeof *cell);
+	if (!states || !x || !px || !idx || !cell) return die("out of memory");
+	double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), t_gen = 0,
+	       kept = 0;
 	int failed = 0;
+	tally t = {0, 0};
 	if (!is_guided) {
-		if (nn_sample_batch(&g.g, g.z, g.cfg.latent, (uint64_t)seed, 0, (int)count, x))
-			return die("out of memory sampling");
 		for (long i = 0; i < count; i++) {
-			nn_sample_to_image(x + (size_t)i * per, C, S, g.cfg.onehot, g.colors, px,
-			                   idx);
+			int n = count - i < CHUNK ? (int)(count - i) : CHUNK;
+			if (i % CHUNK == 0 &&
+			    nn_sample_batch(&g.g, g.z, g.cfg.latent, (uint64_t)seed, (int)i, n, x))
+				return die("out of memory sampling");
+			nn_sample_to_image(x + (size_t)(i % CHUNK) * per, C, S, g.cfg.onehot,
+			                   g.colors, px, idx);
 			for (size_t q = 0; q < ss; q++)
 				states[(size_t)i * ss + q] = (float)idx[q];
 		}
 	} else {
 		for (long i = 0; i < count; i++) {
 			uint64_t s = (uint64_t)(seed + i);
+			double t1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 			if (!plain && nn_sample_batch(&g.g, g.z, g.cfg.latent, s, 0, 1, x))
 				return die("out of memory sampling");
-			if (guided(&g, plain ? NULL : x, &spec, (int32_t)s,
-			           states + (size_t)i * ss)) {
+			if (!plain) kept += (double)reshape(x, C, S, calibrate, confidence, cell);
+			t_gen += clock_s(CLOCK_PROCESS_CPUTIME_ID) - t1;
+			if (guided(&g, plain ? NULL : x, strength, &spec, (int32_t)s,
+			           states + (size_t)i * ss, &t)) {
 				failed++;
 				for (size_t q = 0; q < ss; q++)
 					states[(size_t)i * ss + q] = -1;
 			}
 		}
 	}
-	double secs = now_s() - t0;
-	fprintf(stderr, "nngrids: %s: %ld grids of %dx%d in %.2f s (%.1f ms per grid), %d failed\n",
-	        mode, count, S, S, secs, 1e3 * secs / (double)count, failed);
+	double secs = clock_s(CLOCK_MONOTONIC) - t0, cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	fprintf(stderr,
+	        "nngrids: %s: %ld grids of %dx%d in %.2f s (%.1f ms per grid, %.2f ms CPU), %d "
+	        "failed\n",
+	        mode, count, S, S, secs, 1e3 * secs / (double)count, 1e3 * cpu / (double)count,
+	        failed);
+	long valid = count - failed;
+	if (is_guided && valid > 0)
+		fprintf(stderr,
+		        "nngrids: %s: per valid grid: %.2f ms CPU (generator %.2f, WFC %.2f), "
+		        "%.3f failed attempts, %.2f repairs\n",
+		        mode, 1e3 * cpu / (double)valid, 1e3 * t_gen / (double)valid,
+		        1e3 * (cpu - t_gen) / (double)valid,
+		        (double)t.failed_attempts / (double)valid,
+		        (double)t.repairs / (double)valid);
+	if (confidence > 0)
+		fprintf(stderr, "nngrids: %s: %.2f%% of cells confident enough to guide\n", mode,
+		        100 * kept / ((double)count * (double)ss));
 	api_st_writer *w = api_st_writer_create();
 	int64_t shape[3] = {count, S, S};
 	if (!w || api_st_add(w, "states", 3, shape, states, &e) || api_st_write_file(w, outp, &e))
 		return die(e.message[0] ? e.message : "out of memory");
 	api_st_writer_destroy(w);
 	if (is_guided) api_spec_free(&spec);
-	free(states), free(x), free(px), free(idx);
+	free(states), free(x), free(px), free(idx), free(cell);
 	nn_generator_free(&g);
 	nn_backend_destroy(be);
 	return 0;
