@@ -41,6 +41,13 @@ static inline double random01(uint64_t *x)
 	return (double)(splitmix64(x) >> 11) * 0x1.0p-53;
 }
 
+/* A heap entry holds its key next to its cell so that comparisons read
+ * one array. */
+struct wfc_heap_entry {
+	float key; /* heuristic value + tie-break noise */
+	int32_t cell;
+};
+
 static int max_repairs(const wfc_state *s)
 {
 	return 64 + s->cells / 32;
@@ -49,58 +56,69 @@ static int max_repairs(const wfc_state *s)
 size_t wfc_fast_state_bytes(const wfc_model *m)
 {
 	size_t cells = (size_t)m->MX * m->MY;
-	/* key, heap, heap_pos, queue, dirty, queued; scratch */
-	return cells * (sizeof(float) + 4 * sizeof(int32_t) + 1) +
-	       5 * (((size_t)m->T + 63) / 64) * sizeof(uint64_t);
+	/* heap (key, cell), heap_pos, queue, dirty, queued; scratch */
+	return cells * (sizeof(struct wfc_heap_entry) + 3 * sizeof(int32_t) + 1) +
+	       6 * (((size_t)m->T + 63) / 64) * sizeof(uint64_t);
 }
 
 wfc_status wfc_fast_state_alloc(wfc_state *s)
 {
 	size_t cells = (size_t)s->cells;
-	s->key = malloc(cells * sizeof *s->key);
 	s->heap = malloc(cells * sizeof *s->heap);
 	s->heap_pos = malloc(cells * sizeof *s->heap_pos);
 	s->queue = malloc(cells * sizeof *s->queue);
 	s->queued = malloc(cells);
 	s->dirty = malloc(cells * sizeof *s->dirty);
-	s->scratch = malloc(5 * (size_t)s->words * sizeof *s->scratch);
-	if (!s->key || !s->heap || !s->heap_pos || !s->queue || !s->queued || !s->dirty ||
-	    !s->scratch)
+	s->scratch = malloc(6 * (size_t)s->words * sizeof *s->scratch);
+	if (!s->heap || !s->heap_pos || !s->queue || !s->queued || !s->dirty || !s->scratch)
 		return WFC_ERR_NOMEM;
 	return WFC_OK;
 }
 
 /* ---- heap of undecided nodes ------------------------------------------- */
 
-static inline void heap_swap(wfc_state *s, int a, int b)
+/* Entries move into a hole instead of being swapped. */
+static inline void heap_put(wfc_state *s, int i, struct wfc_heap_entry e)
 {
-	int32_t ca = s->heap[a], cb = s->heap[b];
-	s->heap[a] = cb;
-	s->heap[b] = ca;
-	s->heap_pos[cb] = a;
-	s->heap_pos[ca] = b;
+	s->heap[i] = e;
+	s->heap_pos[e.cell] = i;
 }
 
-static void sift_up(wfc_state *s, int i)
+/* Places e at or above slot i. */
+static void sift_up(wfc_state *s, int i, struct wfc_heap_entry e)
 {
 	while (i > 0) {
 		int parent = (i - 1) / 2;
-		if (s->key[s->heap[parent]] <= s->key[s->heap[i]]) break;
-		heap_swap(s, i, parent);
+		if (s->heap[parent].key <= e.key) break;
+		heap_put(s, i, s->heap[parent]);
 		i = parent;
 	}
+	heap_put(s, i, e);
 }
 
-static void sift_down(wfc_state *s, int i)
+/* Places e at or below slot i. */
+static void sift_down(wfc_state *s, int i, struct wfc_heap_entry e)
 {
+	const struct wfc_heap_entry *h = s->heap;
+	int size = s->heap_size;
 	for (;;) {
-		int l = 2 * i + 1, r = l + 1, min = i;
-		if (l < s->heap_size && s->key[s->heap[l]] < s->key[s->heap[min]]) min = l;
-		if (r < s->heap_size && s->key[s->heap[r]] < s->key[s->heap[min]]) min = r;
-		if (min == i) break;
-		heap_swap(s, i, min);
+		int min = 2 * i + 1;
+		if (min >= size) break;
+		if (min + 1 < size && h[min + 1].key < h[min].key) min++;
+		if (!(h[min].key < e.key)) break;
+		heap_put(s, i, h[min]);
 		i = min;
 	}
+	heap_put(s, i, e);
+}
+
+/* Moves e into slot i, which held key old, up or down as it compares. */
+static inline void heap_fix(wfc_state *s, int i, float old, struct wfc_heap_entry e)
+{
+	if (e.key < old)
+		sift_up(s, i, e);
+	else
+		sift_down(s, i, e);
 }
 
 static void heap_remove(wfc_state *s, int cell)
@@ -110,11 +128,7 @@ static void heap_remove(wfc_state *s, int cell)
 	s->heap_pos[cell] = -1;
 	int last = --s->heap_size;
 	if (i == last) return;
-	int32_t moved = s->heap[last];
-	s->heap[i] = moved;
-	s->heap_pos[moved] = i;
-	sift_up(s, i);
-	sift_down(s, s->heap_pos[moved]);
+	heap_fix(s, i, s->heap[i].key, s->heap[last]);
 }
 
 /* A tie-break in [0, 1) per cell and seed: one multiply-xorshift is
@@ -142,102 +156,178 @@ static inline float fast_log(float x)
 	return (float)e * 0.69314718f + ln_f;
 }
 
-static float key_of(const wfc_state *s, int cell)
+/* The heuristic's value for a set with these sums, before the tie-break. */
+static inline float key_base(const wfc_model *m, int ones, double sw, double swl)
 {
-	if (s->m->heuristic == WFC_HEURISTIC_MRV)
-		return (float)s->sums_of_ones[cell] + 0.5f * noise_of(s, cell);
-	double sw = s->sums_w[cell];
-	return fast_log((float)sw) - (float)(s->sums_wlogw[cell] / sw) +
-	       NOISE_ENTROPY * noise_of(s, cell);
+	if (m->heuristic == WFC_HEURISTIC_MRV) return (float)ones;
+	return fast_log((float)sw) - (float)(swl / sw);
+}
+
+/* The tie-break's weight: half a pattern for MRV, far below any real
+ * entropy gap otherwise. */
+static inline float noise_scale(const wfc_model *m)
+{
+	return m->heuristic == WFC_HEURISTIC_MRV ? 0.5f : NOISE_ENTROPY;
+}
+
+static inline float key_of(const wfc_state *s, int cell)
+{
+	const wfc_model *m = s->m;
+	return key_base(m, s->sums_of_ones[cell], s->sums_w[cell], s->sums_wlogw[cell]) +
+	       noise_scale(m) * noise_of(s, cell);
+}
+
+/* Whether cell is a node (a pattern's top-left corner): every cell unless
+ * non-periodic with N > 1. */
+static inline bool is_node_cell(const wfc_model *m, int cell)
+{
+	return m->periodic || m->N == 1 || wfc_is_node(m, cell % m->MX, cell / m->MX);
 }
 
 /* Puts an undecided node in the heap at its current key, or takes a
  * decided cell out. Scanline needs no heap. */
-static void heap_update(wfc_state *s, int cell)
+static inline void heap_update(wfc_state *s, int cell)
 {
 	const wfc_model *m = s->m;
 	if (m->heuristic == WFC_HEURISTIC_SCANLINE) return;
-	if (s->sums_of_ones[cell] <= 1 || !wfc_is_node(m, cell % m->MX, cell / m->MX)) {
+	if (s->sums_of_ones[cell] <= 1 || !is_node_cell(m, cell)) {
 		heap_remove(s, cell);
 		return;
 	}
-	s->key[cell] = key_of(s, cell);
+	struct wfc_heap_entry e = {key_of(s, cell), cell};
 	int i = s->heap_pos[cell];
-	if (i < 0) {
-		i = s->heap_size++;
-		s->heap[i] = cell;
-		s->heap_pos[cell] = i;
-	}
-	sift_up(s, i);
-	sift_down(s, s->heap_pos[cell]);
+	if (i < 0)
+		sift_up(s, s->heap_size++, e);
+	else
+		heap_fix(s, i, s->heap[i].key, e);
 }
 
 /* ---- sets ------------------------------------------------------------ */
 
-/* queued[] flags: in the propagation queue, in the dirty list */
+/* queued[] flags: in the propagation queue, in the dirty list, and
+ * SKIP(d): the cell shrank only through its neighbour towards d since it
+ * was queued, so that neighbour needs no check (see propagate_n). */
 #define QUEUED 1
 #define DIRTY 2
+#define SKIP(d) (4 << (d))
+#define SKIP_ALL (15 << 2)
 
+/* Queues a cell for a full propagation (all four directions). */
 static inline void enqueue(wfc_state *s, int cell)
 {
-	if (s->queued[cell] & QUEUED) return;
-	s->queued[cell] |= QUEUED;
+	uint8_t f = s->queued[cell];
+	s->queued[cell] = (uint8_t)((f & ~SKIP_ALL) | QUEUED);
+	if (f & QUEUED) return;
 	size_t at = s->queue_head + s->queue_count;
 	if (at >= (size_t)s->cells) at -= (size_t)s->cells;
 	s->queue[at] = cell;
 	s->queue_count++;
 }
 
-static inline int dequeue(wfc_state *s)
+/* Whether a cell's sums of weights and of w ln w are recounted from its
+ * set once per observation (refresh_sums: a fixed, branch-free table
+ * lookup per byte) rather than kept pattern by pattern as it loses them
+ * (a loop of data-dependent length per change, but no cost per byte).
+ * Recounting wins while the set has few bytes: T <= 128 measured. */
+static inline bool recount_sums(const wfc_model *m)
 {
-	int cell = s->queue[s->queue_head];
-	if (++s->queue_head == (size_t)s->cells) s->queue_head = 0;
-	s->queue_count--;
-	s->queued[cell] &= (uint8_t)~QUEUED;
-	return cell;
+	return m->byte_sums != NULL; /* built for T <= WFC_BYTE_SUMS_MAX_T */
 }
 
-/* Intersects cell's set with mask. Returns false when it becomes empty. */
-static bool restrict_cell(wfc_state *s, int cell, const uint64_t *mask)
+/* Removes from cell's set the patterns `gone` (a subset of it), updating
+ * its count, sums and the decided count, and lists it for a heap refresh.
+ * Returns false when the set becomes empty. Does not queue the cell. */
+static inline __attribute__((always_inline)) bool
+remove_patterns(wfc_state *s, int cell, const uint64_t *gone, const int words)
 {
 	const wfc_model *m = s->m;
-	int words = s->words;
 	uint64_t *w = s->wave + (size_t)cell * words;
-	int before = s->sums_of_ones[cell];
-	int ones = before;
-	double sw = s->sums_w[cell], swl = s->sums_wlogw[cell];
+	int before = s->sums_of_ones[cell], ones = before;
 	for (int k = 0; k < words; k++) {
-		uint64_t gone = w[k] & ~mask[k];
-		if (!gone) continue;
-		w[k] &= mask[k];
-		while (gone) {
-			int t = k * 64 + __builtin_ctzll(gone);
-			gone &= gone - 1;
-			ones--;
-			sw -= m->weights[t];
-			swl -= m->wlogw[t];
+		w[k] &= ~gone[k];
+		ones -= __builtin_popcountll(gone[k]);
+	}
+	s->sums_of_ones[cell] = ones;
+	/* With byte tables the sums are recomputed once per observation
+	 * (refresh_sums); without, kept here pattern by pattern. */
+	if (!recount_sums(m)) {
+		double sw = s->sums_w[cell], swl = s->sums_wlogw[cell];
+		for (int k = 0; k < words; k++)
+			for (uint64_t bits = gone[k]; bits; bits &= bits - 1) {
+				int t = k * 64 + __builtin_ctzll(bits);
+				sw -= m->weights[t];
+				swl -= m->wlogw[t];
+			}
+		s->sums_w[cell] = sw;
+		s->sums_wlogw[cell] = swl;
+	}
+	if (ones <= 1) {
+		if (ones == 1) {
+			s->decided++;
+		} else {
+			if (before == 1) s->decided--;
+			s->contradiction = true;
+			s->contradiction_cell = cell;
+			heap_remove(s, cell);
+			return false;
 		}
 	}
-	if (ones == before) return true;
-	s->sums_of_ones[cell] = ones;
-	s->sums_w[cell] = sw;
-	s->sums_wlogw[cell] = swl;
-	if (ones == 0) {
-		if (before == 1) s->decided--;
-		s->contradiction = true;
-		s->contradiction_cell = cell;
-		heap_remove(s, cell);
-		return false;
-	}
-	if (ones == 1) s->decided++;
 	/* The heap is fixed once per observation, not per change: a cell often
 	 * shrinks several times in one propagation. */
 	if (!(s->queued[cell] & DIRTY)) {
 		s->queued[cell] |= DIRTY;
 		s->dirty[s->dirty_count++] = cell;
 	}
+	return true;
+}
+
+/* Intersects cell's set with mask and queues it if it shrank. Returns
+ * false when it becomes empty. */
+static bool restrict_cell(wfc_state *s, int cell, const uint64_t *mask)
+{
+	int words = s->words;
+	const uint64_t *w = s->wave + (size_t)cell * words;
+	uint64_t *gone = s->scratch + 3 * (size_t)words;
+	uint64_t any = 0;
+	for (int k = 0; k < words; k++)
+		any |= gone[k] = w[k] & ~mask[k];
+	if (!any) return true;
+	if (!remove_patterns(s, cell, gone, words)) return false;
 	enqueue(s, cell);
 	return true;
+}
+
+/* Recounts a cell's sums of weights and of w ln w from its set, one table
+ * lookup per byte (see recount_sums). */
+static void refresh_sums(wfc_state *s, int cell)
+{
+	const wfc_model *m = s->m;
+	if (!recount_sums(m)) return; /* kept by remove_patterns */
+	const uint64_t *w = s->wave + (size_t)cell * s->words;
+	const double *table = m->byte_sums;
+	int chunks = (m->T + 7) / 8;
+	/* {sum w, sum w ln w} as one pair of lanes: entries hold both */
+	typedef double pair __attribute__((vector_size(16)));
+	pair sums = {0, 0};
+	for (int k = 0; chunks > 0; k++, chunks -= 8) {
+		uint64_t v = w[k];
+#pragma GCC unroll 8
+		for (int i = 0; i < chunks && i < 8; i++, v >>= 8, table += 256 * 2) {
+			pair e;
+			memcpy(&e, table + (v & 0xff) * 2, sizeof e);
+			sums += e;
+		}
+	}
+	s->sums_w[cell] = sums[0];
+	s->sums_wlogw[cell] = sums[1];
+}
+
+/* Brings the sums of the cells changed since the last flush up to date
+ * (for observers that look at the state between observations). */
+static void refresh_dirty_sums(wfc_state *s)
+{
+	for (int i = 0; i < s->dirty_count; i++)
+		refresh_sums(s, s->dirty[i]);
 }
 
 static void flush_dirty(wfc_state *s)
@@ -245,6 +335,7 @@ static void flush_dirty(wfc_state *s)
 	for (int i = 0; i < s->dirty_count; i++) {
 		int cell = s->dirty[i];
 		s->queued[cell] &= (uint8_t)~DIRTY;
+		refresh_sums(s, cell);
 		heap_update(s, cell);
 	}
 	s->dirty_count = 0;
@@ -285,40 +376,45 @@ static void initial_set(const wfc_state *s, int x, int y, uint64_t *out)
 			out[k] &= k == pin / 64 ? 1ull << (pin % 64) : 0;
 }
 
+/* A set's pattern count and sums of weights and of w ln w, in pattern
+ * order. */
+static void count_set(const wfc_model *m, const uint64_t *set, int words, int *ones, double *sw,
+                      double *swl)
+{
+	int n = 0;
+	double a = 0, b = 0;
+	for (int k = 0; k < words; k++)
+		for (uint64_t bits = set[k]; bits; bits &= bits - 1) {
+			int t = k * 64 + __builtin_ctzll(bits);
+			n++;
+			a += m->weights[t];
+			b += m->wlogw[t];
+		}
+	*ones = n;
+	*sw = a;
+	*swl = b;
+}
+
 static void set_cell(wfc_state *s, int cell, const uint64_t *set)
 {
-	const wfc_model *m = s->m;
 	int words = s->words;
-	uint64_t *w = s->wave + (size_t)cell * words;
 	if (s->sums_of_ones[cell] == 1) s->decided--;
-	memcpy(w, set, (size_t)words * sizeof *w);
-	int ones = 0;
-	double sw = 0, swl = 0;
-	for (int k = 0; k < words; k++)
-		for (uint64_t bits = w[k]; bits; bits &= bits - 1) {
-			int t = k * 64 + __builtin_ctzll(bits);
-			ones++;
-			sw += m->weights[t];
-			swl += m->wlogw[t];
-		}
-	s->sums_of_ones[cell] = ones;
-	s->sums_w[cell] = sw;
-	s->sums_wlogw[cell] = swl;
-	if (ones == 1) s->decided++;
+	memcpy(s->wave + (size_t)cell * words, set, (size_t)words * sizeof *set);
+	count_set(s->m, set, words, &s->sums_of_ones[cell], &s->sums_w[cell], &s->sums_wlogw[cell]);
+	if (s->sums_of_ones[cell] == 1) s->decided++;
 }
 
 /* ---- propagation --------------------------------------------------------- */
 
 /* What cell c (set w, `ones` patterns) allows in its neighbour n towards
- * d, written to out. Two ways, whichever touches fewer patterns: the union
- * of c's patterns' lists, or, for each pattern of n, whether c still has a
- * pattern that supports it. Decided and nearly decided neighbours, the
- * common case behind an observation, take the second way. */
-static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, int ones, int d,
-                                       const uint64_t *wn, int ones_n, uint64_t *out)
+ * d, written to out, without the union tables (models without them, and
+ * sets of one or two patterns): the union of c's patterns' lists, or,
+ * when n has fewer patterns than c, for each pattern of n whether c still
+ * has a pattern that supports it. */
+static inline __attribute__((always_inline)) const uint64_t *
+allowed_towards(const wfc_model *m, const uint64_t *w, int ones, int d, const uint64_t *wn,
+                int ones_n, uint64_t *out, const int words)
 {
-	const wfc_model *m = s->m;
-	int words = s->words;
 	if (ones == m->T) return m->full_mask[d];
 	if (ones_n < ones) {
 		/* t2 at n survives iff some alive t at c lists t2, i.e. t2's list
@@ -339,27 +435,8 @@ static const uint64_t *allowed_towards(const wfc_state *s, const uint64_t *w, in
 		return out;
 	}
 	const uint64_t *masks = m->prop_mask[d];
-	if (words == 1) {
-		uint64_t acc = 0;
-		for (uint64_t bits = w[0]; bits; bits &= bits - 1)
-			acc |= masks[__builtin_ctzll(bits)];
-		out[0] = acc;
-		return out;
-	}
-	if (words == 2) {
-		uint64_t a0 = 0, a1 = 0;
-		for (int k = 0; k < 2; k++)
-			for (uint64_t bits = w[k]; bits; bits &= bits - 1) {
-				const uint64_t *p =
-				    masks + (size_t)(k * 64 + __builtin_ctzll(bits)) * 2;
-				a0 |= p[0];
-				a1 |= p[1];
-			}
-		out[0] = a0;
-		out[1] = a1;
-		return out;
-	}
-	memset(out, 0, (size_t)words * sizeof *out);
+	for (int j = 0; j < words; j++)
+		out[j] = 0;
 	for (int k = 0; k < words; k++)
 		for (uint64_t bits = w[k]; bits; bits &= bits - 1) {
 			const uint64_t *p =
@@ -381,15 +458,32 @@ static inline const uint64_t *union_block(const wfc_model *m, int k, int byte, u
  * register in the clone that runs where the CPU has AVX2. */
 typedef uint64_t wfc_v4 __attribute__((vector_size(32)));
 
+/* The four unions at once (out: 4 sets, direction-major) from the byte
+ * tables: one lookup per byte of the set, zero bytes included (their
+ * entry is empty), so that the loop's length is fixed per model and its
+ * branches predictable. With words a constant up to 4 (T <= 256) the lane
+ * loops unroll into registers. */
 static inline __attribute__((always_inline)) void
-unions_by_bytes_n(const wfc_model *m, const uint64_t *w, uint64_t *out, const int words)
+unions_by_bytes(const wfc_model *m, const uint64_t *w, uint64_t *out, const int words)
 {
+	int chunks = (m->T + 7) / 8;
+	if (words > 4) {
+		memset(out, 0, 4 * (size_t)words * sizeof *out);
+		for (int c = 0; c < chunks; c++) {
+			unsigned b = (unsigned)(w[c / 8] >> (c % 8 * 8) & 0xff);
+			const uint64_t *e = union_block(m, c / 8, c % 8, b, words);
+			for (int j = 0; j < 4 * words; j++)
+				out[j] |= e[j];
+		}
+		return;
+	}
 	wfc_v4 acc[4] = {0}; /* words lanes of four words: the 4 * words block */
-	for (int k = 0; k < words; k++)
-		for (uint64_t v = w[k], byte = 0; v; byte++, v >>= 8) {
-			unsigned b = (unsigned)(v & 0xff);
-			if (!b) continue;
-			const uint64_t *e = union_block(m, k, (int)byte, b, words);
+	for (int k = 0; k < words; k++) {
+		const uint64_t *chunk = union_block(m, k, 0, 0, words);
+		int bytes = chunks - 8 * k < 8 ? chunks - 8 * k : 8;
+		uint64_t v = w[k];
+		for (int i = 0; i < bytes; i++, v >>= 8, chunk += 256 * 4 * words) {
+			const uint64_t *e = chunk + (size_t)(v & 0xff) * (4 * words);
 #pragma GCC unroll 4
 			for (int j = 0; j < words; j++) {
 				wfc_v4 x;
@@ -397,55 +491,106 @@ unions_by_bytes_n(const wfc_model *m, const uint64_t *w, uint64_t *out, const in
 				acc[j] |= x;
 			}
 		}
+	}
 	memcpy(out, acc, (size_t)words * sizeof *acc);
 }
 
-/* The four unions at once (out: 4 sets, direction-major) from the byte
- * tables: one lookup per non-zero byte of the set. Instantiated per word
- * count up to 4 (T <= 256) so that the lane loops unroll into registers. */
-__attribute__((target_clones("avx2", "default"))) static void
-unions_by_bytes(const wfc_state *s, const uint64_t *w, uint64_t *out)
+/* One propagation pass's working values, kept in registers by the
+ * compiler once the helpers below are inlined (the state's fields may
+ * alias the wave's words, so they are copied here). */
+struct pass {
+	const wfc_model *m;
+	uint64_t *wave;
+	int32_t *ones_of, *queue;
+	uint8_t *flags;
+	size_t head, count, cells;     /* the queue's ring */
+	uint64_t *out, *unions, *gone; /* scratch sets */
+	/* the dequeued cell: its set, count, and whether its four unions
+	 * come from the tables (in unions) */
+	const uint64_t *w;
+	int ones;
+	bool tabled;
+};
+
+/* Restricts neighbour n (towards d of the dequeued cell) to what the cell
+ * allows there, and queues it if it shrank. False on a contradiction. */
+static inline __attribute__((always_inline)) bool visit(wfc_state *s, struct pass *p, int n,
+                                                        const int d, const int words)
 {
-	const wfc_model *m = s->m;
-	int words = s->words;
-	switch (words) {
-	case 1:
-		unions_by_bytes_n(m, w, out, 1);
-		return;
-	case 2:
-		unions_by_bytes_n(m, w, out, 2);
-		return;
-	case 3:
-		unions_by_bytes_n(m, w, out, 3);
-		return;
-	case 4:
-		unions_by_bytes_n(m, w, out, 4);
-		return;
-	}
-	memset(out, 0, 4 * (size_t)words * sizeof *out);
+	const uint64_t *wn = p->wave + (size_t)n * words;
+	const uint64_t *mask =
+	    p->tabled ? p->unions + (size_t)d * words
+	              : allowed_towards(p->m, p->w, p->ones, d, wn, p->ones_of[n], p->out, words);
+	/* most neighbours lose nothing: test before the full update */
+	uint64_t any = 0;
 	for (int k = 0; k < words; k++)
-		for (uint64_t v = w[k], byte = 0; v; byte++, v >>= 8) {
-			unsigned b = (unsigned)(v & 0xff);
-			if (!b) continue;
-			const uint64_t *e = union_block(m, k, (int)byte, b, words);
-			for (int j = 0; j < 4 * words; j++)
-				out[j] |= e[j];
-		}
+		any |= p->gone[k] = wn[k] & ~mask[k];
+	if (!any) return true;
+	if (!remove_patterns(s, n, p->gone, words)) return false;
+	/* queue n; it may skip this cell (towards the opposite of d) unless
+	 * something else shrank it too */
+	uint8_t f = p->flags[n];
+	const int from = SKIP(wfc_opposite[d]);
+	if (f & QUEUED) {
+		p->flags[n] = (uint8_t)(f & (~SKIP_ALL | from));
+	} else {
+		p->flags[n] = (uint8_t)(f | QUEUED | from);
+		size_t at = p->head + p->count;
+		if (at >= p->cells) at -= p->cells;
+		p->queue[at] = n;
+		p->count++;
+	}
+	return true;
 }
 
-static bool propagate(wfc_state *s)
+/* Arc consistency from the queued cells: each dequeued cell c restricts
+ * its four neighbours to what c's set allows there. A cell c that shrank
+ * only through its neighbour n since it was queued skips n: c lost only
+ * patterns that no pattern of n allowed, so, the propagator being
+ * symmetric, no pattern of n loses its support in c. `words` is a
+ * constant in the instantiations below so that the set loops unroll. */
+static inline __attribute__((always_inline)) bool propagate_n(wfc_state *s, const int words)
 {
 	const wfc_model *m = s->m;
-	int MX = m->MX, MY = m->MY, N = m->N, words = s->words;
-	uint64_t *out = s->scratch, *unions = s->scratch + (size_t)words;
+	int MX = m->MX, MY = m->MY, N = m->N;
+	struct pass p = {
+	    .m = m,
+	    .wave = s->wave,
+	    .ones_of = s->sums_of_ones,
+	    .queue = s->queue,
+	    .flags = s->queued,
+	    .head = s->queue_head,
+	    .count = s->queue_count,
+	    .cells = (size_t)s->cells,
+	    .out = s->scratch,
+	    .unions = s->scratch + (size_t)words,
+	    .gone = s->scratch + 5 * (size_t)words,
+	};
+	bool tables = m->byte_union != NULL;
+	/* skip only where the propagator's symmetry makes it safe */
+	int skip_mask = m->symmetric ? SKIP_ALL : 0;
 	/* last column/row a neighbour node may be in */
 	int xlast = m->periodic ? MX - 1 : MX - N, ylast = m->periodic ? MY - 1 : MY - N;
-	while (s->queue_count > 0) {
-		int c = dequeue(s);
-		int x = c % MX, y = c / MX;
-		const uint64_t *w = s->wave + (size_t)c * words;
-		int ones = s->sums_of_ones[c];
-		bool tabled = m->byte_union && ones > 2 && ones < m->T, unions_ready = false;
+	/* c / MX as a multiply-high, not a division per dequeued cell: with
+	 * M = floor((2^64 - 1) / MX), (c + 1) * M / 2^64 is within 2^-32 below
+	 * (c + 1) / MX, so it floors to c / MX for 31-bit c and MX */
+	uint64_t div_mx = UINT64_MAX / (uint64_t)MX;
+	bool ok = true;
+	while (p.count > 0) {
+		int c = p.queue[p.head];
+		if (++p.head == p.cells) p.head = 0;
+		p.count--;
+		int skip = p.flags[c] & skip_mask;
+		p.flags[c] &= DIRTY;
+		int y = (int)(((unsigned __int128)div_mx * (uint64_t)(c + 1)) >> 64);
+		int x = c - y * MX;
+		p.w = p.wave + (size_t)c * words;
+		p.ones = p.ones_of[c];
+		/* With tables, all four unions cost one pass over the set's
+		 * bytes; sets of one or two patterns are cheaper to take
+		 * pattern by pattern, and a full set allows everything. */
+		p.tabled = tables && p.ones > 2 && p.ones < m->T;
+		if (p.tabled) unions_by_bytes(m, p.w, p.unions, words);
 		/* neighbours in directions 0..3, -1 where none (non-periodic edge,
 		 * or a cell that is not a node) */
 		int around[4];
@@ -461,33 +606,39 @@ static bool propagate(wfc_state *s)
 			around[2] = x < xlast && row ? c + 1 : -1;
 			around[3] = y > 0 && y - 1 <= ylast && col ? c - MX : -1;
 		}
-		for (int d = 0; d < 4; d++) {
-			int n = around[d];
-			if (n < 0) continue;
-			int ones_n = s->sums_of_ones[n];
-			const uint64_t *mask;
-			/* With tables, all four unions cost about one pass over the
-			 * set's bytes; a nearly decided neighbour is cheaper to check
-			 * pattern by pattern. */
-			if (tabled && ones_n > 2) {
-				if (!unions_ready) {
-					unions_by_bytes(s, w, unions);
-					unions_ready = true;
-				}
-				mask = unions + (size_t)d * words;
-			} else {
-				mask = allowed_towards(s, w, ones, d, s->wave + (size_t)n * words,
-				                       ones_n, out);
-			}
-			/* most neighbours lose nothing: test before the full update */
-			const uint64_t *wn = s->wave + (size_t)n * words;
-			uint64_t gone = 0;
-			for (int k = 0; k < words; k++)
-				gone |= wn[k] & ~mask[k];
-			if (gone && !restrict_cell(s, n, mask)) return false;
-		}
+		/* unrolled so that each direction's offsets are constants */
+#define VISIT(d)                                                                                   \
+	if (around[d] >= 0 && !(skip & SKIP(d)) && !visit(s, &p, around[d], d, words)) {           \
+		ok = false;                                                                        \
+		break;                                                                             \
 	}
-	return true;
+		VISIT(0)
+		VISIT(1)
+		VISIT(2)
+		VISIT(3)
+#undef VISIT
+	}
+	s->queue_head = p.head;
+	s->queue_count = p.count;
+	return ok;
+}
+
+/* One instantiation per word count up to 4 (T <= 256), and a generic one;
+ * cloned for AVX2 so that the union lanes are one register each. */
+__attribute__((target_clones("avx2", "default"))) static bool propagate(wfc_state *s)
+{
+	switch (s->words) {
+	case 1:
+		return propagate_n(s, 1);
+	case 2:
+		return propagate_n(s, 2);
+	case 3:
+		return propagate_n(s, 3);
+	case 4:
+		return propagate_n(s, 4);
+	default:
+		return propagate_n(s, s->words);
+	}
 }
 
 /* Resets the square around the contradiction and queues it and its rim so
@@ -558,10 +709,22 @@ static bool settle(wfc_state *s)
 
 /* ---- one attempt --------------------------------------------------------- */
 
+/* Cells of one class start with the same set (pins aside): the set
+ * depends on which neighbours exist, whether the cell is a node, and the
+ * ground row. */
+static inline int initial_class(const wfc_model *m, int x, int y)
+{
+	int MX = m->MX, MY = m->MY, N = m->N;
+	int c = m->ground && y == MY - 1;
+	if (m->periodic) return c;
+	if (!wfc_is_node(m, x, y)) return c | 2;
+	return c | 4 | (x > 0) << 3 | (y < MY - N) << 4 | (x < MX - N) << 5 | (y > 0) << 6;
+}
+
 static bool clear(wfc_state *s, int32_t seed)
 {
 	const wfc_model *m = s->m;
-	int MX = m->MX;
+	int MX = m->MX, MY = m->MY, words = s->words;
 	s->queue_head = s->queue_count = 0;
 	s->dirty_count = 0;
 	s->heap_size = 0;
@@ -572,68 +735,52 @@ static bool clear(wfc_state *s, int32_t seed)
 	s->repairs = 0;
 	s->last_repair_cell = -1;
 	s->last_repair_radius = 0;
-	uint64_t x = (uint64_t)(uint32_t)seed;
-	s->noise_seed = splitmix64(&x);
+	uint64_t x0 = (uint64_t)(uint32_t)seed;
+	s->noise_seed = splitmix64(&x0);
 	memset(s->queued, 0, (size_t)s->cells);
-	uint64_t *full = s->scratch + 4 * (size_t)s->words, *set = s->scratch;
-	uint64_t *last = s->scratch + 3 * (size_t)s->words;
-	bool have_last = false;
-	int last_ones = 0;
-	double last_w = 0, last_wl = 0;
-	for (int k = 0; k < s->words; k++)
-		full[k] = ~0ull;
-	if (m->T % 64) full[s->words - 1] = (1ull << (m->T % 64)) - 1;
-	for (int i = 0; i < s->cells; i++) {
-		s->sums_of_ones[i] = 0; /* set_cell counts from here */
-		s->observed[i] = -1;
-		s->heap_pos[i] = -1;
-		initial_set(s, i % MX, i / MX, set);
-		if (memcmp(set, full, (size_t)s->words * sizeof *set) == 0) {
-			memcpy(s->wave + (size_t)i * s->words, full,
-			       (size_t)s->words * sizeof *set);
-			s->sums_of_ones[i] = m->T;
-			s->sums_w[i] = m->sum_w;
-			s->sums_wlogw[i] = m->sum_wlogw;
-			if (m->T == 1) s->decided++;
-			continue;
+	bool heap = m->heuristic != WFC_HEURISTIC_SCANLINE;
+	float scale = noise_scale(m);
+	/* The last class's set, sums and key: classes come in runs along a
+	 * row, so a cell mostly copies them. */
+	uint64_t *set = s->scratch;
+	int last_class = -1, ones = 0;
+	double sw = 0, swl = 0;
+	float base = 0;
+	for (int y = 0; y < MY; y++)
+		for (int x = 0; x < MX; x++) {
+			int i = x + y * MX, cls = initial_class(m, x, y);
+			bool pinned = s->pins && s->pins[i] >= 0;
+			if (cls != last_class || pinned) {
+				initial_set(s, x, y, set);
+				count_set(m, set, words, &ones, &sw, &swl);
+				base = key_base(m, ones, sw, swl);
+				last_class = pinned ? -1 : cls;
+			}
+			memcpy(s->wave + (size_t)i * words, set, (size_t)words * sizeof *set);
+			s->sums_of_ones[i] = ones;
+			s->sums_w[i] = sw;
+			s->sums_wlogw[i] = swl;
+			s->observed[i] = -1;
+			s->heap_pos[i] = -1;
+			if (ones == 1) s->decided++;
+			if (ones == 0) {
+				s->contradiction = true;
+				s->contradiction_cell = i;
+			}
+			/* cells already restricted must tell their neighbours */
+			if (ones < m->T) enqueue(s, i);
+			if (heap && ones > 1 && wfc_is_node(m, x, y)) {
+				struct wfc_heap_entry e = {base + scale * noise_of(s, i), i};
+				heap_put(s, s->heap_size++, e);
+			}
 		}
-		/* few distinct initial sets (ground rows, borders): reuse sums */
-		if (have_last && memcmp(set, last, (size_t)s->words * sizeof *set) == 0) {
-			memcpy(s->wave + (size_t)i * s->words, set, (size_t)s->words * sizeof *set);
-			s->sums_of_ones[i] = last_ones;
-			s->sums_w[i] = last_w;
-			s->sums_wlogw[i] = last_wl;
-			if (last_ones == 1) s->decided++;
-		} else {
-			set_cell(s, i, set);
-			memcpy(last, set, (size_t)s->words * sizeof *set);
-			have_last = true;
-			last_ones = s->sums_of_ones[i];
-			last_w = s->sums_w[i];
-			last_wl = s->sums_wlogw[i];
-		}
-		if (s->sums_of_ones[i] == 0) {
-			s->contradiction = true;
-			s->contradiction_cell = i;
-		}
-		/* cells already restricted must tell their neighbours */
-		enqueue(s, i);
-	}
 	s->pin_conflict = -1;
 	if (s->contradiction) {
 		if (s->pins) s->pin_conflict = s->contradiction_cell;
 		return false;
 	}
-	if (m->heuristic != WFC_HEURISTIC_SCANLINE) {
-		for (int i = 0; i < s->cells; i++)
-			if (s->sums_of_ones[i] > 1 && wfc_is_node(m, i % MX, i / MX)) {
-				s->key[i] = key_of(s, i);
-				s->heap_pos[i] = s->heap_size;
-				s->heap[s->heap_size++] = i;
-			}
-		for (int i = s->heap_size / 2 - 1; i >= 0; i--)
-			sift_down(s, i);
-	}
+	for (int i = s->heap_size / 2 - 1; i >= 0; i--)
+		sift_down(s, i, s->heap[i]);
 	/* Pins are fixed through repairs, so a contradiction they cause at
 	 * the start cannot be repaired: report it rather than spend the
 	 * budget. */
@@ -649,7 +796,7 @@ static int next_node(wfc_state *s)
 {
 	const wfc_model *m = s->m;
 	flush_dirty(s);
-	if (m->heuristic != WFC_HEURISTIC_SCANLINE) return s->heap_size > 0 ? s->heap[0] : -1;
+	if (m->heuristic != WFC_HEURISTIC_SCANLINE) return s->heap_size > 0 ? s->heap[0].cell : -1;
 	for (int i = s->scan_pointer; i < s->cells; i++) {
 		if (s->sums_of_ones[i] > 1 && wfc_is_node(m, i % m->MX, i / m->MX)) {
 			s->scan_pointer = i + 1;
@@ -673,8 +820,10 @@ static void observe(wfc_state *s, int node, uint64_t *rng)
 				int t = k * 64 + __builtin_ctzll(bits);
 				sum += m->weights[t] * prior[t];
 			}
-		if (sum > 0) total = sum;
-		else prior = NULL; /* the generator ruled out all that is left */
+		if (sum > 0)
+			total = sum;
+		else
+			prior = NULL; /* the generator ruled out all that is left */
 	}
 	double threshold = random01(rng) * total, partial = 0;
 	int chosen = -1, last = -1;
@@ -702,9 +851,8 @@ static bool canceled(const wfc_observer *obs)
 	return obs && obs->cancel && atomic_load_explicit(obs->cancel, memory_order_relaxed);
 }
 
-wfc_status wfc_fast_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *obs)
+static wfc_status run_attempt(wfc_state *s, int32_t seed, int limit, const wfc_observer *obs)
 {
-	const wfc_model *m = s->m;
 	if (!clear(s, seed)) return WFC_CONTRADICTION;
 	uint64_t rng = (uint64_t)(uint32_t)seed * 0x2545F4914F6CDD1Dull + 1;
 	int every = obs && obs->progress_every > 0 ? obs->progress_every : 1;
@@ -727,9 +875,18 @@ wfc_status wfc_fast_run(wfc_state *s, int32_t seed, int limit, const wfc_observe
 		}
 		observe(s, node, &rng);
 		if (!settle(s)) return WFC_CONTRADICTION;
-		if (obs && obs->progress && l % every == 0)
+		if (obs && obs->progress && l % every == 0) {
+			refresh_dirty_sums(s);
 			obs->progress(obs->ctx, (double)s->decided / s->cells);
+		}
 	}
-	(void)m;
 	return WFC_OK;
+}
+
+wfc_status wfc_fast_run(wfc_state *s, int32_t seed, int limit, const wfc_observer *obs)
+{
+	wfc_status st = run_attempt(s, seed, limit, obs);
+	/* the state stays readable (render.c) however the attempt ended */
+	refresh_dirty_sums(s);
+	return st;
 }

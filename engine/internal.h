@@ -16,6 +16,9 @@
 
 /* Largest T that gets byte-union tables (4 MiB at 512). */
 #define WFC_BYTE_UNION_MAX_T 512
+/* ...and of their sums, which the fast mode recounts per observation only
+ * up to this T (beyond it keeping them pattern by pattern measured faster). */
+#define WFC_BYTE_SUMS_MAX_T 128
 
 /* Directions 0 left, 1 down, 2 right, 3 up (y grows downward). */
 static const int wfc_dx[4] = {-1, 0, 1, 0};
@@ -44,10 +47,16 @@ struct wfc_model {
 	uint64_t *prop_mask[4];
 	uint64_t *full_mask[4]; /* union over all t: what a full cell allows */
 	uint64_t *ground_mask;  /* ground models: every pattern but T-1 */
+	/* t2 in propagator[d][t] iff t in propagator[opposite d][t2], as both
+	 * constructors make it (checked); the fast mode skips work with it */
+	bool symmetric;
 	/* Unions of the masks of any subset of 8 consecutive patterns, for
 	 * T <= WFC_BYTE_UNION_MAX_T: the four directions of one (chunk, byte)
 	 * are adjacent, byte_union + ((chunk * 256 + byte) * 4 + d) * words. */
 	uint64_t *byte_union;
+	/* For T <= WFC_BYTE_SUMS_MAX_T, the same bytes' sums of weights and of
+	 * w ln w: byte_sums + (chunk * 256 + byte) * 2 holds {sum w, sum w ln w}. */
+	double *byte_sums;
 
 	/* overlapping */
 	int color_count;
@@ -84,13 +93,12 @@ struct wfc_state {
 	double *distribution; /* T */
 
 	/* fast mode (fast.c) */
-	float *key;        /* heuristic value + tie-break noise, per cell */
-	int32_t *heap;     /* min-heap of undecided nodes by key */
-	int32_t *heap_pos; /* index in heap, -1 when absent */
+	struct wfc_heap_entry *heap; /* min-heap of undecided nodes: (key, cell) */
+	int32_t *heap_pos;           /* index in heap, -1 when absent */
 	int heap_size;
 	int32_t *queue; /* ring of cells whose set shrank */
 	size_t queue_head, queue_count;
-	uint8_t *queued; /* flags: QUEUED, DIRTY (fast.c) */
+	uint8_t *queued; /* flags: QUEUED, DIRTY, SKIP (fast.c) */
 	int32_t *dirty;  /* cells whose heap key is stale */
 	int dirty_count;
 	uint64_t noise_seed;
@@ -98,7 +106,7 @@ struct wfc_state {
 	int repairs; /* repairs made in this attempt */
 	int last_repair_cell, last_repair_radius;
 	int observations_since_repair;
-	uint64_t *scratch; /* 5 pattern sets */
+	uint64_t *scratch; /* 6 pattern sets */
 
 	/* guidance (guide.c), fast mode only; NULL when unset */
 	float *priors;    /* cells * T multipliers of the global weights */

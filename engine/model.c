@@ -69,25 +69,44 @@ wfc_status wfc_model_build_masks(wfc_model *m, wfc_error *err)
 				m->full_mask[d][w] |= mask[w];
 		}
 	}
+	/* checked rather than assumed: the fast mode's propagation skips work
+	 * only where it holds (O(pairs), like building the masks) */
+	m->symmetric = true;
+	for (int d = 0; d < 4; d++)
+		for (int t = 0; t < m->T; t++)
+			for (int32_t k = m->prop_start[d][t]; k < m->prop_start[d][t + 1]; k++) {
+				int32_t t2 = m->prop_list[d][k];
+				const uint64_t *back =
+				    m->prop_mask[wfc_opposite[d]] + (size_t)t2 * words;
+				if (!(back[t / 64] >> (t % 64) & 1)) m->symmetric = false;
+			}
 	/* Four Russians: a cell's union over its patterns then costs one table
 	 * lookup per byte of its set instead of one OR per pattern. */
 	if (m->T <= WFC_BYTE_UNION_MAX_T) {
 		size_t chunks = ((size_t)m->T + 7) / 8, block = 4 * words;
 		m->byte_union = calloc(chunks * 256 * block, sizeof(uint64_t));
-		if (!m->byte_union) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
+		bool sums_wanted = m->T <= WFC_BYTE_SUMS_MAX_T;
+		if (sums_wanted) m->byte_sums = calloc(chunks * 256 * 2, sizeof(double));
+		if (!m->byte_union || (sums_wanted && !m->byte_sums))
+			return wfc_fail(err, WFC_ERR_NOMEM, "out of memory");
 		for (size_t c = 0; c < chunks; c++) {
 			uint64_t *chunk = m->byte_union + c * 256 * block;
+			double *sums = sums_wanted ? m->byte_sums + c * 256 * 2 : NULL;
 			for (int b = 1; b < 256; b++) {
 				size_t t = c * 8 + (size_t)__builtin_ctz((unsigned)b);
 				const uint64_t *rest = chunk + (size_t)(b & (b - 1)) * block;
 				uint64_t *entry = chunk + (size_t)b * block;
+				bool real = t < (size_t)m->T;
+				if (sums) {
+					const double *rest_sums = sums + (size_t)(b & (b - 1)) * 2;
+					sums[b * 2] = rest_sums[0] + (real ? m->weights[t] : 0);
+					sums[b * 2 + 1] = rest_sums[1] + (real ? m->wlogw[t] : 0);
+				}
 				for (int d = 0; d < 4; d++)
 					for (size_t k = 0; k < words; k++)
 						entry[d * words + k] =
 						    rest[d * words + k] |
-						    (t < (size_t)m->T
-						         ? m->prop_mask[d][t * words + k]
-						         : 0);
+						    (real ? m->prop_mask[d][t * words + k] : 0);
 			}
 		}
 	}
@@ -171,6 +190,7 @@ void wfc_model_destroy(wfc_model *m)
 	}
 	free(m->ground_mask);
 	free(m->byte_union);
+	free(m->byte_sums);
 	free(m->colors);
 	free(m->patterns);
 	free(m->tile_pixels);

@@ -110,7 +110,6 @@ void wfc_state_destroy(wfc_state *s)
 	free(s->observed);
 	free(s->stack);
 	free(s->distribution);
-	free(s->key);
 	free(s->heap);
 	free(s->heap_pos);
 	free(s->queue);
