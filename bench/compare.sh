@@ -39,7 +39,7 @@ run --entry 4 --size 512 --reps "$R_SUCCESS" --mode fast
 column -t -s $'\t' "$ours"
 
 echo "== throughput =="
-"$B" "$SHARED" --throughput 400 --entry 4 --entry 49 | tee "$OUT/throughput.txt"
+"$B" "$SHARED" --throughput 2000 --entry 4 --entry 49 | tee "$OUT/throughput.txt"
 
 if [ -x "$PEERS/run.sh" ]; then
 	echo "== peers ($PEERS/run.sh) =="

@@ -6,7 +6,7 @@
 # vocabulary of 95 (the issue's example).
 #
 #   bench/nn.sh [BUILD_DIR]     (default build)
-#   NN_THREADS=2 NN_STEPS=3     threads for both, timed steps (median)
+#   NN_THREADS=2 NN_STEPS=5     threads for both, timed steps (median)
 #
 # Output: out/bench/nn-*.txt and a ratio table (PyTorch ms / nn ms; above 1
 # means nn/ is faster) on stdout and in out/bench/nn-ratios.txt.
@@ -14,7 +14,7 @@ set -u
 cd "$(dirname "$0")/.."
 B=${1:-build}
 T=${NN_THREADS:-2}
-STEPS=${NN_STEPS:-3}
+STEPS=${NN_STEPS:-5}
 OUT=out/bench
 mkdir -p "$OUT"
 PY=/usr/bin/python3
