@@ -51,6 +51,7 @@ typedef struct {
 	uint32_t *pixels;
 	png_bytep *rows;
 	int width, height;
+	int max_side; /* png_set_user_limits: checked on IHDR, before allocation */
 } decoder;
 
 static void read_from_memory(png_structp png, png_bytep out, size_t n)
@@ -65,7 +66,7 @@ static void read_from_memory(png_structp png, png_bytep out, size_t n)
 static int decode_into(decoder *d)
 {
 	if (setjmp(png_jmpbuf(d->png))) return -1;
-	png_set_user_limits(d->png, API_PNG_MAX_SIDE, API_PNG_MAX_SIDE);
+	png_set_user_limits(d->png, (png_uint_32)d->max_side, (png_uint_32)d->max_side);
 	png_set_read_fn(d->png, d, read_from_memory);
 	png_read_info(d->png, d->info);
 
@@ -104,14 +105,21 @@ static int decode_into(decoder *d)
 
 int api_png_decode(const unsigned char *data, size_t size, api_image *out, api_error *err)
 {
+	return api_png_decode_max(data, size, API_PNG_MAX_SIDE, out, err);
+}
+
+int api_png_decode_max(const unsigned char *data, size_t size, int max_side, api_image *out,
+                       api_error *err)
+{
 	memset(out, 0, sizeof *out);
+	if (max_side < 1 || max_side > API_PNG_MAX_SIDE) max_side = API_PNG_MAX_SIDE;
 	if (size < 8 || png_sig_cmp(data, 0, 8) != 0)
 		return api_fail(err, API_ERR_INPUT, "PNG: not a PNG file (bad signature)");
 	if (size > API_PNG_MAX_BYTES)
 		return api_fail(err, API_ERR_INPUT, "PNG: %zu bytes is over the limit of %u", size,
 		                API_PNG_MAX_BYTES);
 
-	decoder d = {.data = data, .size = size};
+	decoder d = {.data = data, .size = size, .max_side = max_side};
 	d.png =
 	    png_create_read_struct(PNG_LIBPNG_VER_STRING, &d.fault, on_png_error, on_png_warning);
 	if (d.png) d.info = png_create_info_struct(d.png);
@@ -131,7 +139,7 @@ int api_png_decode(const unsigned char *data, size_t size, api_image *out, api_e
 		if (strstr(why, "exceeds user limit") || strstr(detail, "exceeds user limit"))
 			return api_fail(err, API_ERR_INPUT,
 			                "PNG: image is larger than %d pixels per side (%s)",
-			                API_PNG_MAX_SIDE, *detail ? detail : why);
+			                max_side, *detail ? detail : why);
 		if (strcmp(why, "Invalid IHDR data") == 0 && *detail)
 			return api_fail(err, API_ERR_INPUT, "PNG: invalid header (%s)", detail);
 		return api_fail(err, API_ERR_INPUT, "PNG: truncated or corrupt data (%s)", why);

@@ -31,6 +31,12 @@ void api_image_free(api_image *img);
 int api_image_copy(api_image *dst, const api_image *src, api_error *err);
 
 int api_png_decode(const unsigned char *data, size_t size, api_image *out, api_error *err);
+/* As api_png_decode, refusing images over max_side (<= API_PNG_MAX_SIDE)
+ * per side from the header, before any pixel memory is allocated: a small,
+ * highly compressed PNG cannot make the caller allocate more than its own
+ * limit allows (a sample or tile image, not 8192x8192). */
+int api_png_decode_max(const unsigned char *data, size_t size, int max_side, api_image *out,
+                       api_error *err);
 int api_png_read_file(const char *path, api_image *out, api_error *err);
 /* RGBA 8-bit PNG; alpha kept. */
 int api_png_encode(const uint32_t *pixels, int width, int height, unsigned char **out,

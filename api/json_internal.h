@@ -43,9 +43,11 @@ int api_json_get_string(const cJSON *obj, const char *key, const char *ptr, bool
                         const char **out, api_error *err);
 
 /* An image value at ptr: "data:image/png;base64,...", bare base64 PNG, a
- * path string or {"path": "..."} (paths only when base_dir is set). */
-int api_json_load_image(const cJSON *v, const char *ptr, const char *base_dir, api_image *out,
-                        api_error *err);
+ * path string or {"path": "..."} (paths only when base_dir is set). Inline
+ * images over max_side per side are refused from their header, before
+ * their pixels are allocated (compression bombs). */
+int api_json_load_image(const cJSON *v, const char *ptr, const char *base_dir, int max_side,
+                        api_image *out, api_error *err);
 
 /* The tiled model's fields of root into s (json_tiles.c). */
 int api_json_parse_tiled(const cJSON *root, const char *base_dir, api_spec *s, api_error *err);

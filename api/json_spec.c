@@ -205,7 +205,8 @@ static int at(api_error *err, int rc, const char *ptr)
 	return rc;
 }
 
-static int decode_inline(const char *text, const char *ptr, api_image *out, api_error *err)
+static int decode_inline(const char *text, const char *ptr, int max_side, api_image *out,
+                         api_error *err)
 {
 	if (strncasecmp(text, "data:", 5) == 0 &&
 	    strncasecmp(text, PNG_DATA_URI, strlen(PNG_DATA_URI)) != 0) {
@@ -226,7 +227,7 @@ static int decode_inline(const char *text, const char *ptr, api_image *out, api_
 		return api_fail_at(
 		    err, API_ERR_INPUT, ptr,
 		    "the image is not valid base64 (standard alphabet, '=' padding)");
-	int rc = api_png_decode(bytes, size, out, err);
+	int rc = api_png_decode_max(bytes, size, max_side, out, err);
 	free(bytes);
 	return rc ? at(err, rc, ptr) : API_OK;
 }
@@ -250,8 +251,8 @@ static int read_path(const char *path, const char *ptr, const char *base_dir, ap
 	return rc ? at(err, rc, ptr) : API_OK;
 }
 
-int api_json_load_image(const cJSON *v, const char *ptr, const char *base_dir, api_image *out,
-                        api_error *err)
+int api_json_load_image(const cJSON *v, const char *ptr, const char *base_dir, int max_side,
+                        api_image *out, api_error *err)
 {
 	if (cJSON_IsObject(v)) {
 		static const char *const keys[] = {"path"};
@@ -269,7 +270,7 @@ int api_json_load_image(const cJSON *v, const char *ptr, const char *base_dir, a
 		                   api_json_type_name(v));
 	const char *s = v->valuestring;
 	if (strncasecmp(s, "data:", 5) == 0 || strncmp(s, PNG_BASE64_MAGIC, 11) == 0)
-		return decode_inline(s, ptr, out, err);
+		return decode_inline(s, ptr, max_side, out, err);
 	return read_path(s, ptr, base_dir, out, err);
 }
 
@@ -369,7 +370,9 @@ static int parse_overlapping(const cJSON *root, const char *base_dir, api_spec *
 		return api_fail_at(err, API_ERR_INPUT, "/sample",
 		                   "missing required field 'sample' (the overlapping model learns "
 		                   "from a sample image)");
-	if ((rc = api_json_load_image(sample, "/sample", base_dir, &s->sample, err))) return rc;
+	if ((rc = api_json_load_image(sample, "/sample", base_dir, WFC_MAX_SAMPLE_SIDE, &s->sample,
+	                              err)))
+		return rc;
 	const api_image *img = &s->sample;
 	if (img->width > WFC_MAX_SAMPLE_SIDE || img->height > WFC_MAX_SAMPLE_SIDE)
 		return api_fail_at(err, API_ERR_INPUT, "/sample",

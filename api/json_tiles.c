@@ -170,7 +170,8 @@ static int parse_tile_pixels(tileset_reader *r, const cJSON *v, const char *ptr,
 	}
 	if (image) {
 		api_json_ptr_key(p, ptr, "image");
-		int rc = api_json_load_image(image, p, r->base_dir, &t->images[0], r->err);
+		int rc = api_json_load_image(image, p, r->base_dir, WFC_MAX_TILE_SIZE,
+		                             &t->images[0], r->err);
 		return rc ? rc : check_tile_image(r, &t->images[0], p);
 	}
 	char ip[API_JSON_PTR_MAX];
@@ -183,7 +184,8 @@ static int parse_tile_pixels(tileset_reader *r, const cJSON *v, const char *ptr,
 	int k = 0;
 	for (const cJSON *e = images->child; e; e = e->next, k++) {
 		api_json_ptr_index(p, ip, k);
-		int rc = api_json_load_image(e, p, r->base_dir, &t->images[k], r->err);
+		int rc = api_json_load_image(e, p, r->base_dir, WFC_MAX_TILE_SIZE, &t->images[k],
+		                             r->err);
 		if (rc || (rc = check_tile_image(r, &t->images[k], p))) return rc;
 	}
 	return API_OK;

@@ -47,6 +47,8 @@ static const char usage[] =
     "                       [WFCD_MAX_TRAIN_COUNT] (1024)\n"
     "  --max-train-epochs N most epochs of a training job [WFCD_MAX_TRAIN_EPOCHS] (20)\n"
     "  --no-training        refuse training jobs (403) [WFCD_NO_TRAINING=1]\n"
+    "  --metrics WHO        who may read /metrics: public, key (an API key, as /v1)\n"
+    "                       or off (404) [WFCD_METRICS] (public)\n"
     "  --log FILE           access log, one JSON line per request [WFCD_LOG] (stdout)\n"
     "  --openapi FILE       served at /openapi.yaml [WFCD_OPENAPI] (the repository's)\n"
     "  -h, --help           this text\n"
@@ -147,7 +149,18 @@ bool srv_parse_duration_ms(const char *text, int64_t *out)
 	return true;
 }
 
-enum kind { K_STR, K_PORT, K_COUNT, K_QUEUE, K_SIZE, K_CELLS, K_DURATION, K_ROLE, K_FLAG };
+enum kind {
+	K_STR,
+	K_PORT,
+	K_COUNT,
+	K_QUEUE,
+	K_SIZE,
+	K_CELLS,
+	K_DURATION,
+	K_ROLE,
+	K_FLAG,
+	K_METRICS
+};
 
 typedef struct {
 	const char *flag, *env;
@@ -184,6 +197,7 @@ static const option options[] = {
     {"--max-train-count", "WFCD_MAX_TRAIN_COUNT", K_QUEUE, OFF(max_train_count), false},
     {"--max-train-epochs", "WFCD_MAX_TRAIN_EPOCHS", K_QUEUE, OFF(max_train_epochs), false},
     {"--no-training", "WFCD_NO_TRAINING", K_FLAG, OFF(no_training), false},
+    {"--metrics", "WFCD_METRICS", K_METRICS, OFF(metrics), false},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -226,6 +240,16 @@ static bool apply(srv_config *c, const option *o, const char *v)
 	case K_FLAG: /* a flag takes no value; its variable is 1 or 0 */
 		if (strcmp(v, "1") && strcmp(v, "0")) return false;
 		*(bool *)(void *)field = !strcmp(v, "1");
+		return true;
+	case K_METRICS:
+		if (!strcmp(v, "public"))
+			*(int *)(void *)field = SRV_METRICS_PUBLIC;
+		else if (!strcmp(v, "key"))
+			*(int *)(void *)field = SRV_METRICS_KEY;
+		else if (!strcmp(v, "off"))
+			*(int *)(void *)field = SRV_METRICS_OFF;
+		else
+			return false;
 		return true;
 	case K_ROLE:
 		if (!strcmp(v, "all"))

@@ -34,6 +34,10 @@
 #define SRV_DEFAULT_MAX_TRAIN_COUNT 1024
 #define SRV_DEFAULT_MAX_TRAIN_EPOCHS 20
 
+/* Who may read /metrics (--metrics): anyone, only holders of an API key
+ * (like /v1; anyone when no keys are configured), or no one (404). */
+typedef enum { SRV_METRICS_PUBLIC, SRV_METRICS_KEY, SRV_METRICS_OFF } srv_metrics_exposure;
+
 /* What one process does (--role); api and worker need --queue redis://... */
 typedef enum { SRV_ROLE_ALL, SRV_ROLE_API, SRV_ROLE_WORKER } srv_role;
 
@@ -64,6 +68,7 @@ typedef struct {
 	size_t max_train_count;  /* POST /v1/models: data set size limit */
 	size_t max_train_epochs; /* and epochs */
 	bool no_training;        /* POST /v1/models refused (403) */
+	int metrics;             /* srv_metrics_exposure */
 } srv_config;
 
 void srv_config_defaults(srv_config *c);

@@ -303,7 +303,13 @@ static bool check_headers(srv_app *app, srv_request *rq, enum MHD_Result *ret)
 			                         "%s does not accept %s",
 			                         srv_route_name(rq->match.route), rq->method);
 	}
-	if (!status && app->auth && srv_route_is_v1(rq->match.route) &&
+	/* --metrics off: as if there were no such route */
+	if (!status && rq->match.route == SRV_R_METRICS && app->cfg.metrics == SRV_METRICS_OFF)
+		status = srv_problem_set(&p, 404, "not-found", NULL,
+		                         "/metrics is turned off on this server (--metrics off)");
+	bool needs_key = srv_route_is_v1(rq->match.route) ||
+	                 (rq->match.route == SRV_R_METRICS && app->cfg.metrics == SRV_METRICS_KEY);
+	if (!status && app->auth && needs_key &&
 	    !srv_auth_check(app->auth, srv_request_header(rq, MHD_HTTP_HEADER_AUTHORIZATION)))
 		status = srv_problem_set(&p, 401, "unauthorized", NULL,
 		                         "this server needs an API key: send Authorization: Bearer "

@@ -26,6 +26,15 @@ struct srv_jobs {
 	size_t nbuckets, count;
 	uint64_t next_seq;
 	size_t cache_bytes;
+	struct pending_key *pending; /* Idempotency-Keys of submissions in flight */
+};
+
+/* A submission holds its Idempotency-Key here from its first look-up to
+ * its job's linking (the spec is written and fsync'ed in between, outside
+ * the lock): a twin arriving meanwhile is told 409 rather than racing. */
+struct pending_key {
+	char key[SRV_IDEM_KEY_MAX];
+	struct pending_key *next;
 };
 
 /* ------------------------------------------------------------ index */
@@ -292,20 +301,51 @@ static srv_job *find_idem(srv_jobs *s, const char *key)
 	return NULL;
 }
 
-/* Under the lock: 0 when no job has the key, else fills the answer. */
+/* Under the lock: -1 when no job has the key, else fills the answer. */
 static int idem_answer(srv_jobs *s, const srv_job_params *pa, srv_job_view *view, bool *existing,
                        srv_problem *p)
 {
 	srv_job *j = pa->idem_key ? find_idem(s, pa->idem_key) : NULL;
 	if (!j) return -1;
+	/* 422, as draft-ietf-httpapi-idempotency-key-header: the key is reused
+	 * for another request; 409 is for a twin still in flight */
 	if (strcmp(j->body_hash, pa->body_hash) != 0)
-		return srv_problem_set(p, 409, "conflict", NULL,
+		return srv_problem_set(p, 422, "conflict", NULL,
 		                       "Idempotency-Key '%s' was used for job %s with a different "
 		                       "request body",
 		                       pa->idem_key, j->id);
 	srv_job_view_of(j, view, srv_now_ms());
 	*existing = true;
 	return 0;
+}
+
+/* Under the lock: reserves pa's key in *slot, or 409 when a twin holds it. */
+static int idem_reserve(srv_jobs *s, const srv_job_params *pa, struct pending_key *slot,
+                        srv_problem *p)
+{
+	for (struct pending_key *k = s->pending; k; k = k->next)
+		if (!strcmp(k->key, pa->idem_key)) {
+			srv_problem_set(p, 409, "conflict", NULL,
+			                "a request with Idempotency-Key '%s' is still being "
+			                "processed; retry it shortly",
+			                pa->idem_key);
+			p->retry_after = 1;
+			return 409;
+		}
+	snprintf(slot->key, sizeof slot->key, "%s", pa->idem_key);
+	slot->next = s->pending;
+	s->pending = slot;
+	return 0;
+}
+
+/* Under the lock. */
+static void idem_release(srv_jobs *s, struct pending_key *slot)
+{
+	for (struct pending_key **k = &s->pending; *k; k = &(*k)->next)
+		if (*k == slot) {
+			*k = slot->next;
+			return;
+		}
 }
 
 static int queue_full(srv_jobs *s, srv_problem *p)
@@ -336,8 +376,10 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 		                       "Idempotency-Key may be at most %d bytes",
 		                       SRV_IDEM_KEY_MAX - 1);
 	}
+	struct pending_key slot = {0}; /* on this stack until released below */
 	pthread_mutex_lock(&s->lock);
 	int rc = idem_answer(s, pa, view, existing, p);
+	if (rc < 0 && pa->idem_key) rc = idem_reserve(s, pa, &slot, p) ? 409 : -1;
 	pthread_mutex_unlock(&s->lock);
 	if (rc >= 0) {
 		free_params_spec(pa);
@@ -345,15 +387,20 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 	}
 	/* a full queue is refused before the spec is written (and fsync'ed):
 	 * under overload a refusal must stay much cheaper than an acceptance */
-	if (srv_queue_depth(s->o.queue) >= srv_queue_capacity(s->o.queue)) {
-		free_params_spec(pa);
-		return queue_full(s, p);
-	}
-	srv_job *j = calloc(1, sizeof *j);
-	if (!j || !srv_id_new(SRV_PREFIX_JOB, j->id)) {
+	srv_job *j = NULL;
+	if (srv_queue_depth(s->o.queue) >= srv_queue_capacity(s->o.queue))
+		rc = queue_full(s, p);
+	else if (!(j = calloc(1, sizeof *j)) || !srv_id_new(SRV_PREFIX_JOB, j->id))
+		rc = srv_problem_set(p, 500, "internal", NULL, "cannot create a job id");
+	if (rc >= 0) {
+		if (pa->idem_key) {
+			pthread_mutex_lock(&s->lock);
+			idem_release(s, &slot);
+			pthread_mutex_unlock(&s->lock);
+		}
 		free(j);
 		free_params_spec(pa);
-		return srv_problem_set(p, 500, "internal", NULL, "cannot create a job id");
+		return rc;
 	}
 	char name[SRV_ID_MAX + 16], err[512];
 	file_name(name, sizeof name, j->id, ".spec.json");
@@ -362,6 +409,11 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 	                      strlen(pa->spec_json), pa->durable, err, sizeof err)) {
 		int e = errno;
 		log_io(s, "job spec", err);
+		if (pa->idem_key) {
+			pthread_mutex_lock(&s->lock);
+			idem_release(s, &slot);
+			pthread_mutex_unlock(&s->lock);
+		}
 		free(j);
 		free_params_spec(pa);
 		return srv_persist_problem(p, e, "job"); /* 507 when the disk is full */
@@ -381,6 +433,7 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 		memcpy(j->body_hash, pa->body_hash, sizeof j->body_hash);
 	}
 	pthread_mutex_lock(&s->lock);
+	if (pa->idem_key) idem_release(s, &slot);
 	rc = idem_answer(s, pa, view, existing, p); /* a twin may have won the race */
 	if (rc < 0) {
 		j->seq = s->next_seq++;

@@ -89,7 +89,9 @@ int srv_jobs_restore(srv_jobs *s, int *loaded);
 
 /* 0: created (*view filled, *existing false) or found by Idempotency-Key
  * with the same body (*existing true); otherwise an HTTP status with p
- * filled: 409 same key with another body, 503 queue full, 500. */
+ * filled: 422 same key with another body, 409 same key while another
+ * submission with it is still in flight, 503 queue full, 500. Keys expire
+ * with their job (--result-ttl, --max-jobs, DELETE). */
 int srv_jobs_submit(srv_jobs *s, srv_job_params *params, srv_job_view *view, bool *existing,
                     srv_problem *p);
 bool srv_jobs_view(srv_jobs *s, const char *id, srv_job_view *view);

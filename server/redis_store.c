@@ -153,8 +153,8 @@ static int idem_existing(srv_rstore *s, redisContext *c, const char *old, srv_jo
 	srv_job j;
 	int rc = srv_rs_load(s, c, old, &j, NULL, NULL, p);
 	if (rc) return rc;
-	if (strcmp(j.body_hash, pa->body_hash) != 0)
-		return srv_problem_set(p, 409, "conflict", NULL,
+	if (strcmp(j.body_hash, pa->body_hash) != 0) /* as jobs.c */
+		return srv_problem_set(p, 422, "conflict", NULL,
 		                       "Idempotency-Key '%s' was used for job %s with a different "
 		                       "request body",
 		                       pa->idem_key, old);

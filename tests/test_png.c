@@ -10,6 +10,7 @@
  */
 #include "../api/image.h"
 #include "../api/sha256.h"
+#include "png_header.h"
 #include "testutil.h"
 
 #include <dirent.h>
@@ -96,26 +97,6 @@ static void expect_pixels(const api_image *img, int w, int h, const uint32_t *wa
 	for (int i = 0; i < w * h; i++)
 		cr_assert_eq(img->pixels[i], want[i], "pixel %d: got %08x, want %08x", i,
 		             img->pixels[i], want[i]);
-}
-
-/* Independent CRC-32 (PNG chunk CRC) for crafting headers by hand. */
-static uint32_t crc32_of(const unsigned char *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-	for (size_t i = 0; i < n; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-	}
-	return c ^ 0xffffffffu;
-}
-
-static void put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
 }
 
 /* ---------------------------------------------------------------- SHA-256 */
@@ -590,16 +571,7 @@ Test(png, corrupt_bytes_are_input_errors)
 /* Signature + IHDR only (no IDAT): enough for the size check to fire. */
 static void craft_header(unsigned char out[33], uint32_t w, uint32_t h)
 {
-	static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-	memcpy(out, sig, 8);
-	put_be32(out + 8, 13);
-	memcpy(out + 12, "IHDR", 4);
-	put_be32(out + 16, w);
-	put_be32(out + 20, h);
-	out[24] = 8; /* depth */
-	out[25] = 6; /* RGBA */
-	out[26] = out[27] = out[28] = 0;
-	put_be32(out + 29, crc32_of(out + 12, 17));
+	png_craft_ihdr(out, w, h, 8, 6); /* 8-bit RGBA */
 }
 
 Test(png, oversized_dimensions_are_refused_before_allocation)
@@ -691,4 +663,26 @@ Test(png, encode_and_write_errors)
 	cr_assert_eq(api_png_encode(NULL, 1, 1, &buf, &size, &err), API_ERR_INPUT);
 	cr_assert_eq(api_png_write_file("/nonexistent-dir/out.png", px, 1, 1, &err), API_ERR_IO);
 	cr_assert(strstr(err.message, "/nonexistent-dir/out.png"), "%s", err.message);
+}
+
+Test(png, caller_limit_is_checked_from_the_header)
+{
+	/* A 2000 x 2000 header with no image data: with a 1024 limit it is
+	 * refused on IHDR (the message names the limit); a decoder that
+	 * allocated first would fail later, on the missing data. */
+	unsigned char hdr[33];
+	craft_header(hdr, 2000, 2000);
+	api_image img;
+	api_error err = {0};
+	cr_assert_eq(api_png_decode_max(hdr, sizeof hdr, 1024, &img, &err), API_ERR_INPUT);
+	cr_assert_null(img.pixels);
+	cr_assert(strstr(err.message, "larger than 1024"), "%s", err.message);
+	/* under the default limit the same header gets as far as its data */
+	cr_assert_eq(api_png_decode(hdr, sizeof hdr, &img, &err), API_ERR_INPUT);
+	cr_assert(strstr(err.message, "truncated"), "%s", err.message);
+	/* a small image within the caller's limit decodes */
+	membuf b = small_png();
+	cr_assert_eq(api_png_decode_max(b.data, b.len, 16, &img, &err), API_OK, "%s", err.message);
+	api_image_free(&img);
+	free(b.data);
 }

@@ -124,3 +124,25 @@ Test(srv_config, sizes_and_durations)
 	cr_assert_not(srv_parse_duration_ms("ms", &ms));
 	cr_assert_not(srv_parse_duration_ms("nan", &ms));
 }
+
+static const char *metrics_env(const char *name)
+{
+	return !strcmp(name, "WFCD_METRICS") ? "off" : NULL;
+}
+
+Test(srv_config, metrics_exposure)
+{
+	srv_config c;
+	char err[256];
+	cr_assert_eq(parse(&c, no_env, err, 0), 0);
+	cr_assert_eq(c.metrics, SRV_METRICS_PUBLIC, "public unless asked");
+	cr_assert_eq(parse(&c, no_env, err, 2, "--metrics", "key"), 0, "%s", err);
+	cr_assert_eq(c.metrics, SRV_METRICS_KEY);
+	cr_assert_eq(parse(&c, no_env, err, 1, "--metrics=off"), 0, "%s", err);
+	cr_assert_eq(c.metrics, SRV_METRICS_OFF);
+	cr_assert_eq(parse(&c, metrics_env, err, 0), 0);
+	cr_assert_eq(c.metrics, SRV_METRICS_OFF);
+	cr_assert_eq(parse(&c, no_env, err, 2, "--metrics", "private"), -1);
+	cr_assert(strstr(err, "--metrics"), "%s", err);
+	cr_assert(strstr(srv_config_usage(), "--metrics"));
+}

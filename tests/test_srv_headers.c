@@ -8,6 +8,7 @@
 #include "../server/router.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 static int framing(const char *const *pairs, int n)
@@ -149,4 +150,28 @@ Test(srv_auth, keys_hashed_and_checked)
 	cr_assert(strstr(err, "line 1"), "%s", err);
 	cr_assert_eq(srv_auth_from_text("# none\n", 7, &a, err, sizeof err), -1);
 	cr_assert_eq(srv_auth_load("/nonexistent/keys", &a, err, sizeof err), -1);
+}
+
+Test(srv_auth, any_length_compares_by_digest)
+{
+	/* Keys are compared as SHA-256 digests (32 bytes whatever their
+	 * length), so a long key differing only in its last byte, a prefix
+	 * and an extension of a key are all refused. */
+	char key[301], text[320], probe[320];
+	for (int i = 0; i < 300; i++)
+		key[i] = (char)('a' + i % 26);
+	key[300] = '\0';
+	snprintf(text, sizeof text, "%s\n", key);
+	srv_auth *a = NULL;
+	char err[256];
+	cr_assert_eq(srv_auth_from_text(text, strlen(text), &a, err, sizeof err), 0, "%s", err);
+	snprintf(probe, sizeof probe, "Bearer %s", key);
+	cr_assert(srv_auth_check(a, probe));
+	probe[strlen(probe) - 1] ^= 1;
+	cr_assert_not(srv_auth_check(a, probe), "last byte changed");
+	snprintf(probe, sizeof probe, "Bearer %.299s", key);
+	cr_assert_not(srv_auth_check(a, probe), "a prefix");
+	snprintf(probe, sizeof probe, "Bearer %sx", key);
+	cr_assert_not(srv_auth_check(a, probe), "an extension");
+	srv_auth_destroy(a);
 }

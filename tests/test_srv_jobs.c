@@ -8,12 +8,14 @@
 #include "../api/json_spec.h"
 #include "../api/sha256.h"
 #include "../server/assets.h"
+#include "../server/clock.h"
 #include "../server/jobs.h"
 #include "../server/persist.h"
 #include "../server/request.h"
 #include "../server/runner.h"
 
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +184,7 @@ Test(srv_jobs, cancel_idempotency_and_queue_bound)
 	cr_assert_eq(submit(s, body, "key-1", &w, &existing), 0);
 	cr_assert(existing);
 	cr_assert_str_eq(w.id, v.id, "the same key and body: the original job");
-	cr_assert_eq(submit(s, "{" BEACH ",\"size\":5}", "key-1", &w, &existing), 409);
+	cr_assert_eq(submit(s, "{" BEACH ",\"size\":5}", "key-1", &w, &existing), 422);
 	cr_assert_eq(submit(s, body, NULL, &w, &existing), 0);
 	cr_assert_eq(submit(s, body, NULL, &w, &existing), 503, "the queue holds 2");
 
@@ -202,6 +204,86 @@ Test(srv_jobs, cancel_idempotency_and_queue_bound)
 	cr_assert_eq(counts[SRV_JOB_QUEUED], 1);
 	srv_jobs_destroy(s);
 	srv_queue_destroy(q);
+}
+
+/* Twins: the same key and body submitted from several threads at once. */
+#define TWINS 8
+typedef struct {
+	srv_jobs *s;
+	pthread_barrier_t *go;
+	int rc;
+	char id[SRV_ID_MAX];
+} twin;
+
+static void *submit_twin(void *arg)
+{
+	twin *t = arg;
+	const char *body = "{" BEACH ",\"size\":4,\"seed\":1}";
+	srv_request_env e = env(NULL);
+	srv_job_request r;
+	srv_problem p;
+	t->rc = srv_job_request_parse(&e, body, strlen(body), &r, &p) ? -2 : 0;
+	if (t->rc) return NULL;
+	srv_job_params pa = {r.spec,          r.spec_json, r.seed, r.format,
+	                     r.time_limit_ms, "twin-key",  {0},    true};
+	api_sha256_hex_of(body, strlen(body), pa.body_hash);
+	r.spec = NULL;
+	srv_job_view v;
+	bool existing;
+	pthread_barrier_wait(t->go);
+	t->rc = srv_jobs_submit(t->s, &pa, &v, &existing, &p);
+	if (t->rc == 0) snprintf(t->id, sizeof t->id, "%s", v.id);
+	srv_job_request_free(&r);
+	return NULL;
+}
+
+Test(srv_jobs, idempotency_twins_make_one_job_and_keys_expire)
+{
+	make_dir(); /* with a data dir: the spec is written (fsync) between two looks */
+	srv_queue *q = srv_queue_create(64);
+	srv_jobs *s = store(q, dir);
+	pthread_barrier_t go;
+	pthread_barrier_init(&go, NULL, TWINS);
+	twin t[TWINS];
+	pthread_t th[TWINS];
+	for (int i = 0; i < TWINS; i++) {
+		t[i] = (twin){.s = s, .go = &go};
+		cr_assert_eq(pthread_create(&th[i], NULL, submit_twin, &t[i]), 0);
+	}
+	for (int i = 0; i < TWINS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	const char *id = NULL;
+	for (int i = 0; i < TWINS; i++) {
+		/* 0: the job (created or replayed); 409: a twin was in flight */
+		cr_assert(t[i].rc == 0 || t[i].rc == 409, "twin %d: %d", i, t[i].rc);
+		if (t[i].rc) continue;
+		if (!id) id = t[i].id;
+		cr_assert_str_eq(t[i].id, id, "one key, one job");
+	}
+	cr_assert_not_null(id);
+	size_t counts[SRV_JOB_STATUSES];
+	srv_jobs_counts(s, counts);
+	cr_assert_eq(counts[SRV_JOB_QUEUED], 1, "twins made one job");
+	cr_assert_eq(srv_queue_depth(q), 1);
+
+	/* The key lives as long as its job: once the finished job is past the
+	 * result TTL (1 h in store()), the key takes another body. */
+	char first[SRV_ID_MAX];
+	snprintf(first, sizeof first, "%s", id);
+	cr_assert_eq(run_next(s, q), SRV_JOB_SUCCEEDED);
+	srv_job_view w;
+	bool existing;
+	const char *other = "{" BEACH ",\"size\":5}";
+	cr_assert_eq(submit(s, other, "twin-key", &w, &existing), 422);
+	srv_jobs_housekeep(s, srv_now_ms() + 3600000 + 1000);
+	cr_assert_not(srv_jobs_view(s, first, &w), "deleted after the TTL");
+	cr_assert_eq(submit(s, other, "twin-key", &w, &existing), 0);
+	cr_assert_not(existing);
+	cr_assert_str_neq(w.id, first);
+	srv_jobs_destroy(s);
+	srv_queue_destroy(q);
+	remove_dir();
 }
 
 Test(srv_jobs, list_pages_newest_first)

@@ -88,7 +88,7 @@ static const char *log_tail(const char *path, size_t n)
 	return buf;
 }
 
-static char *read_text(const char *path)
+char *it_read_text(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) return NULL;
@@ -148,7 +148,7 @@ static int wait_port(pid_t pid, const char *log, const char *marker, const char 
 {
 	long long deadline = now_ms() + timeout_ms;
 	while (now_ms() < deadline) {
-		char *text = read_text(log);
+		char *text = it_read_text(log);
 		char *m = text ? strstr(text, marker) : NULL;
 		if (m) {
 			char *eol = strchr(m, '\n');
@@ -311,7 +311,7 @@ int it_stop(it_server *s, int sig, int timeout_ms)
 
 int it_listening_field(const it_server *s, const char *key)
 {
-	char *text = read_text(s->log);
+	char *text = it_read_text(s->log);
 	if (!text) return -1;
 	char *line = NULL;
 	for (char *p = strstr(text, "\"event\":\"listening\""); p;

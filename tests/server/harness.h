@@ -92,6 +92,9 @@ bool it_have_prism(void);
 /* The --library directory the servers use, or NULL (then tests that need a
  * library skip). */
 const char *it_library_dir(void);
+/* A whole file as a NUL-terminated string (malloc'ed; the caller frees),
+ * or NULL when it cannot be read. */
+char *it_read_text(const char *path);
 #define IT_REQUIRE_LIBRARY()                                                                       \
 	do {                                                                                       \
 		if (!it_library_dir())                                                             \

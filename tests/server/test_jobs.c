@@ -376,7 +376,7 @@ Test(jobs, idempotency_key)
 	char *other = it_beach_spec(6, 6, ",\"seed\":9");
 	o.body = other;
 	it_call(s, &rs, "POST", "/v1/jobs", &o);
-	cJSON_Delete(it_problem(&rs, 409, "conflict"));
+	cJSON_Delete(it_problem(&rs, 422, "conflict")); /* the key reused for another body */
 	http_response_free(&rs);
 	cJSON_Delete(first);
 	cJSON_Delete(again);
