@@ -11,6 +11,7 @@
  */
 #include "../../api/base64.h"
 #include "../../api/image.h"
+#include "../png_header.h"
 
 #include <png.h>
 #include <stdarg.h>
@@ -118,36 +119,19 @@ static mem draw(int w, int h, int color, int depth, int interlace, bool palette_
 	return m;
 }
 
-static void put_be32(unsigned char *p, unsigned long v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 /* A PNG that is only a signature, an IHDR with the given fields (correct
  * CRC, so libpng judges the values), a tiny IDAT and IEND. */
 static void header_only(const char *rel, unsigned long w, unsigned long h, int depth, int color)
 {
-	unsigned char b[8 + 25 + 12 + 12 + 12] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-	unsigned char *p = b + 8;
-	put_be32(p, 13);
-	memcpy(p + 4, "IHDR", 4);
-	put_be32(p + 8, w);
-	put_be32(p + 12, h);
-	p[16] = (unsigned char)depth;
-	p[17] = (unsigned char)color;
-	p[18] = p[19] = p[20] = 0;
-	put_be32(p + 21, crc32(0, p + 4, 17));
-	p += 25;
-	put_be32(p, 0); /* an empty IDAT: the data runs out */
+	unsigned char b[33 + 12 + 12];
+	unsigned char *p = b + png_craft_ihdr(b, (uint32_t)w, (uint32_t)h, depth, color);
+	png_be32(p, 0); /* an empty IDAT: the data runs out */
 	memcpy(p + 4, "IDAT", 4);
-	put_be32(p + 8, crc32(0, p + 4, 4));
+	png_be32(p + 8, png_crc32(p + 4, 4));
 	p += 12;
-	put_be32(p, 0);
+	png_be32(p, 0);
 	memcpy(p + 4, "IEND", 4);
-	put_be32(p + 8, crc32(0, p + 4, 4));
+	png_be32(p + 8, png_crc32(p + 4, 4));
 	p += 12;
 	put(rel, b, (size_t)(p - b));
 }
