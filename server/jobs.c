@@ -348,6 +348,22 @@ static void idem_release(srv_jobs *s, struct pending_key *slot)
 		}
 }
 
+void srv_job_init_queued(srv_job *j, const srv_job_params *pa)
+{
+	j->seed = pa->seed;
+	j->kind = pa->spec->kind;
+	j->width = pa->spec->width;
+	j->height = pa->spec->height;
+	j->format = pa->format;
+	j->time_limit_ms = pa->time_limit_ms;
+	j->created_ms = srv_now_ms();
+	j->status = SRV_JOB_QUEUED;
+	if (pa->idem_key) {
+		snprintf(j->idem_key, sizeof j->idem_key, "%s", pa->idem_key);
+		memcpy(j->body_hash, pa->body_hash, sizeof j->body_hash);
+	}
+}
+
 static int queue_full(srv_jobs *s, srv_problem *p)
 {
 	srv_problem_set(p, 503, "queue-full", NULL,
@@ -418,20 +434,9 @@ int srv_jobs_submit(srv_jobs *s, srv_job_params *pa, srv_job_view *view, bool *e
 		free_params_spec(pa);
 		return srv_persist_problem(p, e, "job"); /* 507 when the disk is full */
 	}
+	srv_job_init_queued(j, pa);
 	j->spec = pa->spec;
 	pa->spec = NULL;
-	j->seed = pa->seed;
-	j->kind = j->spec->kind;
-	j->width = j->spec->width;
-	j->height = j->spec->height;
-	j->format = pa->format;
-	j->time_limit_ms = pa->time_limit_ms;
-	j->created_ms = srv_now_ms();
-	j->status = SRV_JOB_QUEUED;
-	if (pa->idem_key) {
-		strcpy(j->idem_key, pa->idem_key);
-		memcpy(j->body_hash, pa->body_hash, sizeof j->body_hash);
-	}
 	pthread_mutex_lock(&s->lock);
 	if (pa->idem_key) idem_release(s, &slot);
 	rc = idem_answer(s, pa, view, existing, p); /* a twin may have won the race */

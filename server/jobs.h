@@ -61,6 +61,10 @@ typedef struct {
 	bool durable;
 } srv_job_params;
 
+/* A new job's fields from its parameters (not its id, spec or seq):
+ * queued now. Shared by the in-process and the Redis stores. */
+void srv_job_init_queued(srv_job *j, const srv_job_params *pa);
+
 /* What a worker gets when it claims a job. */
 typedef struct {
 	char id[SRV_ID_MAX];

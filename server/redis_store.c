@@ -229,18 +229,7 @@ static int r_submit(void *impl, srv_job_params *pa, srv_job_view *v, bool *exist
 	} else if (!(c = srv_rs_borrow(s, p))) {
 		rc = 503;
 	} else {
-		j->seed = pa->seed;
-		j->kind = pa->spec->kind;
-		j->width = pa->spec->width;
-		j->height = pa->spec->height;
-		j->format = pa->format;
-		j->time_limit_ms = pa->time_limit_ms;
-		j->created_ms = srv_now_ms();
-		j->status = SRV_JOB_QUEUED;
-		if (pa->idem_key) {
-			snprintf(j->idem_key, sizeof j->idem_key, "%s", pa->idem_key);
-			memcpy(j->body_hash, pa->body_hash, sizeof j->body_hash);
-		}
+		srv_job_init_queued(j, pa);
 		rc = r_submit_on(s, c, pa, j, v, existing, p);
 		srv_redis_pool_put(s->pool, c, false);
 	}
