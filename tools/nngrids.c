@@ -2,10 +2,12 @@
  * nngrids.c - grids from a generator checkpoint, for `wfc eval --grids`
  * (docs/NEURAL.md's evaluation; `make model-eval`).
  *
- *   nngrids CKPT --mode raw|guided|wfc [--count N] [--seed S] -o OUT.safetensors
+ *   nngrids CKPT --mode raw|guided|wfc [--count N] [--seed S] [--device D]
+ *           [--batch B] -o OUT.safetensors
  *
  * raw: sample i of seed S (i < N), each cell the most likely vocabulary
- * entry. guided: what the server's guided jobs do (server/runner_nn.c,
+ * entry, drawn B at a time (default 32) on --device (cpu, cuda or auto;
+ * default cpu, the figures of docs/NEURAL.md). guided: what the server's guided jobs do (server/runner_nn.c,
  * srv_nn_priors): the generator's sample 0 of seed S + i gives the priors of
  * one WFC run of the checkpoint's spec with seed S + i (attempts S + i + k,
  * up to 10), each cell mapped back to its vocabulary entry (-1 for a
@@ -43,6 +45,10 @@ static double clock_s(clockid_t id)
 	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+static const char USAGE[] =
+    "usage: nngrids CKPT --mode raw|guided|wfc [--count N] [--seed S] [--strength B] "
+    "[--calibrate 0|1] [--confidence C] [--device cpu|cuda|auto] [--batch B] -o OUT";
 
 static int die(const char *what)
 {
@@ -154,7 +160,8 @@ done:
 int main(int argc, char **argv)
 {
 	const char *ckpt = NULL, *mode = "raw", *outp = NULL;
-	long count = 100, seed = 1;
+	long count = 100, seed = 1, chunk = 32;
+	const char *device = "cpu";
 	float strength = 1, confidence = 0;
 	bool calibrate = false;
 	for (int i = 1; i < argc; i++) {
@@ -176,22 +183,29 @@ int main(int argc, char **argv)
 			calibrate = strtol(v, NULL, 10) != 0;
 		else if (!strcmp(o, "--confidence"))
 			confidence = strtof(v, NULL);
+		else if (!strcmp(o, "--device"))
+			device = v;
+		else if (!strcmp(o, "--batch"))
+			chunk = strtol(v, NULL, 10);
 		else if (!strcmp(o, "-o"))
 			outp = v;
 		else
-			return die(
-			    "usage: nngrids CKPT --mode raw|guided|wfc [--count N] [--seed S] "
-			    "[--strength B] [--calibrate 0|1] [--confidence C] -o OUT");
+			return die(USAGE);
 		i++;
 	}
 	bool plain = !strcmp(mode, "wfc"), is_guided = plain || !strcmp(mode, "guided");
-	if (!ckpt || !outp || count < 1 || !(strength >= 0) || (!is_guided && strcmp(mode, "raw")))
-		return die("usage: nngrids CKPT --mode raw|guided|wfc [--count N] [--seed S] "
-		           "[--strength B] [--calibrate 0|1] [--confidence C] -o OUT");
+	nn_device dev = !strcmp(device, "cuda")   ? NN_DEVICE_CUDA
+	                : !strcmp(device, "auto") ? nn_device_auto()
+	                                          : NN_DEVICE_CPU;
+	if (!ckpt || !outp || count < 1 || !(strength >= 0) || chunk < 1 || chunk > 4096 ||
+	    (!is_guided && strcmp(mode, "raw")) || (strcmp(device, "cpu") && dev == NN_DEVICE_CPU &&
+	                                            strcmp(device, "auto")))
+		return die(USAGE);
 	char err[512];
-	nn_backend *be = nn_backend_create(NN_DEVICE_CPU, 1, err, sizeof err);
+	nn_backend *be = nn_backend_create(dev, 1, err, sizeof err);
 	nn_generator g;
-	if (!be || nn_generator_load(ckpt, be, 8, &g, err, sizeof err)) return die(err);
+	if (!be || nn_generator_load(ckpt, be, (int)chunk, &g, err, sizeof err)) return die(err);
+	fprintf(stderr, "nngrids: device %s\n", dev == NN_DEVICE_CUDA ? "cuda" : "cpu");
 	if (is_guided && !(g.cfg.onehot && g.spec_json && g.vocab_ids))
 		return die("guided needs a onehot checkpoint with spec and vocab_ids");
 	api_spec spec;
@@ -201,8 +215,9 @@ int main(int argc, char **argv)
 	int S = g.cfg.size, C = g.cfg.channels;
 	size_t ss = (size_t)S * S, per = (size_t)C * ss;
 	float *states = malloc((size_t)count * ss * sizeof *states);
-	enum { CHUNK = 32 }; /* raw: samples drawn at once (the same samples in any chunking) */
-	float *x = malloc((is_guided ? 1 : CHUNK) * per * sizeof *x);
+	/* raw: samples drawn at once (the same samples in any chunking) */
+	int CHUNK = (int)chunk;
+	float *x = malloc((is_guided ? 1 : (size_t)CHUNK) * per * sizeof *x);
 	uint32_t *px = malloc(ss * sizeof *px);
 	int32_t *idx = malloc(ss * sizeof *idx);
 	float *cell = malloc(ss * sizeof *cell);
