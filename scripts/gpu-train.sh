@@ -9,32 +9,29 @@
 # 3. makes the data sets: Flowers (FLOWERS_XML, entry 4: the reference
 #    corpus, which the machine lacks, so the caller carries a copy; never
 #    committed) and the built-in Terrain-Islands, 64x64 onehot;
-# 4. trains onehot DCGANs (Flowers at each of FLOWERS_WIDTHS, Terrain-Islands
-#    at TERRAIN_WIDTH) for a fixed wall time each (timeout sends
+# 4. trains the onehot DCGANs of RUNS, each for a fixed wall time (timeout sends
 #    SIGINT: `wfc train` finishes its step and saves both checkpoints);
 # 5. times sampling on the device (nngrids raw, batched and batch 1);
 # 6. with the time left, scripts/gpu-check.sh's benchmarks (MEMCHECK=0).
 # Everything goes to OUTDIR (default $OUT, else out/gpu-train):
-#   summary.txt build.log tests.log train-*.log, flowers/ and terrain/
-#   (generator.safetensors, log.csv, the last sample grid), sample-*.log.
+#   summary.txt (test results, loss curves, sampling times) and, per run,
+#   NAME.safetensors (the generator) and NAME.png (its last sample grid);
+#   build and training logs stay in WORK (/tmp/gpu-train) on the machine.
 #
 # usage: scripts/gpu-train.sh [OUTDIR]
-#   env: FLOWERS_XML (.gpu-carry/corpus/samples.xml), T_FLOWERS (120 s each),
-#        T_TERRAIN (50 s), FLOWERS_COUNT (10000), TERRAIN_COUNT (4096),
-#        FLOWERS_WIDTHS ("64 32": one model each), TERRAIN_WIDTH (32),
-#        BUDGET (500 s in all; the benchmarks get what is left)
+#   env: FLOWERS_XML (.gpu-carry/corpus/samples.xml), FLOWERS_COUNT (10000),
+#        TERRAIN_COUNT (4096), RUNS (name:data:width:soften:seconds ..., data
+#        flowers or terrain), BUDGET (500 s in all; the benchmarks get what
+#        is left)
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
 out=${1:-${OUT:-out/gpu-train}}
 mkdir -p "$out" || exit 2
 FLOWERS_XML=${FLOWERS_XML:-.gpu-carry/corpus/samples.xml}
-T_FLOWERS=${T_FLOWERS:-120}
-T_TERRAIN=${T_TERRAIN:-50}
+RUNS=${RUNS:-flowers-s0:flowers:32:0:130 flowers-s05:flowers:32:0.5:130 terrain:terrain:32:0.5:60}
 FLOWERS_COUNT=${FLOWERS_COUNT:-10000}
 TERRAIN_COUNT=${TERRAIN_COUNT:-4096}
-FLOWERS_WIDTHS=${FLOWERS_WIDTHS:-64 32}
-TERRAIN_WIDTH=${TERRAIN_WIDTH:-32}
 BUDGET=${BUDGET:-500}
 BUILD=${BUILD:-build-gpu}
 work=${WORK:-/tmp/gpu-train}
@@ -54,20 +51,20 @@ nvidia-smi -L >>"$out/summary.txt" 2>&1
 mkdir -p "$BUILD" && touch "$BUILD/.deps-ok"
 say "build ($BUILD)"
 if ! make -j"$(nproc)" BUILD="$BUILD" CUDA=1 "$BUILD/wfc" "$BUILD/nngrids" \
-	"$BUILD/nn-cuda-tests" "$BUILD/nn-bench" >"$out/build.log" 2>&1; then
-	tail -n 30 "$out/build.log"
-	say "FAIL: build (see build.log)"
+	"$BUILD/nn-cuda-tests" "$BUILD/nn-bench" >"$work/build.log" 2>&1; then
+	tail -n 30 "$work/build.log" | tee -a "$out/summary.txt"
+	say "FAIL: build"
 	exit 1
 fi
 
 # 2. the backend against the CPU, op by op and per training step
 say "nn_cuda tests"
-timeout 120 "$BUILD/nn-cuda-tests" --verbose -j1 >"$out/tests.log" 2>&1
+timeout 120 "$BUILD/nn-cuda-tests" --verbose -j1 >"$work/tests.log" 2>&1
 rc=$?
-grep -E '^\[(PASS|FAIL|SKIP)|Synthesis' "$out/tests.log" | tee -a "$out/summary.txt"
+grep -E '^\[(PASS|FAIL|SKIP)|Synthesis' "$work/tests.log" | tee -a "$out/summary.txt"
 device=cuda
 threads=1
-if [ "$rc" -ne 0 ] || grep -q '^\[SKIP' "$out/tests.log"; then
+if [ "$rc" -ne 0 ] || grep -q '^\[SKIP' "$work/tests.log"; then
 	say "nn_cuda tests failed or skipped (exit $rc): training on the CPU ($(nproc) threads)"
 	device=cpu
 	threads=$(nproc)
@@ -86,44 +83,49 @@ fi
 "$BUILD/wfc" dataset --library Terrain-Islands --library-dir library --size 64 \
 	--count "$TERRAIN_COUNT" --format onehot -o "$work/terrain.st" -q 2>>"$out/summary.txt"
 
-# 4. training, each for a fixed wall time
-train() { # name data seconds width
-	local name=$1 data=$2 secs=$3 width=$4
+# 4. training, each run for a fixed wall time. Only 8 files come back
+# from a lent machine, so each run leaves its generator and its last sample
+# grid flat in OUTDIR, and its loss curve (every 250th step) in summary.txt.
+train() { # name data width soften seconds
+	local name=$1 data=$2 width=$3 soften=$4 secs=$5
 	[ -f "$work/$data.st" ] || return 0
-	say "train $name: dcgan width $width on $data, $secs s on $device"
+	say "train $name: dcgan width $width soften $soften on $data, $secs s on $device"
 	timeout -s INT "$secs" "$BUILD/wfc" train --data "$work/$data.st" --arch dcgan \
-		--width "$width" --steps 100000000 --seed 1 --device "$device" --threads "$threads" \
-		--sample-every 1000 -q -o "$work/$name" >"$out/train-$name.log" 2>&1
-	mkdir -p "$out/$name"
-	cp "$work/$name/generator.safetensors" "$work/$name/log.csv" "$out/$name/" 2>/dev/null
+		--width "$width" --soften "$soften" --steps 100000000 --seed 1 --device "$device" \
+		--threads "$threads" --sample-every 1000 -q -o "$work/$name" >"$work/train-$name.log" 2>&1
+	tail -n 2 "$work/train-$name.log" >>"$out/summary.txt"
+	cp "$work/$name/generator.safetensors" "$out/$name.safetensors" 2>/dev/null
 	last=$(ls -v "$work/$name/samples" 2>/dev/null | tail -n 1)
-	[ -n "$last" ] && cp "$work/$name/samples/$last" "$out/$name/"
+	[ -n "$last" ] && cp "$work/$name/samples/$last" "$out/$name.png"
+	awk -F, 'NR == 1 || (NR - 2) % 250 == 0' "$work/$name/log.csv" >>"$out/summary.txt"
 	say "$name: $(tail -n 1 "$work/$name/log.csv" 2>/dev/null) (step,epoch,loss_d,loss_g,seconds)"
 }
-if [ "$flowers_ok" = 1 ]; then
-	for w in $FLOWERS_WIDTHS; do train "flowers$w" flowers "$T_FLOWERS" "$w"; done
-fi
-train terrain32 terrain "$T_TERRAIN" "$TERRAIN_WIDTH"
+for run in $RUNS; do
+	IFS=: read -r name data width soften secs <<<"$run"
+	[ "$data" = flowers ] && [ "$flowers_ok" != 1 ] && continue
+	train "$name" "$data" "$width" "$soften" "$secs"
+done
 
 # 5. sampling on the device: batched, and one level at a time
-for name in $(for w in $FLOWERS_WIDTHS; do echo "flowers$w"; done) terrain32; do
-	ck=$out/$name/generator.safetensors
+for run in $RUNS; do
+	name=${run%%:*}
+	ck=$out/$name.safetensors
 	[ -f "$ck" ] || continue
-	"$BUILD/nngrids" "$ck" --mode raw --count 4096 --batch 256 --device "$device" \
-		-o "$work/raw-$name.st" 2>&1 | tee "$out/sample-$name.log" | tail -n 1 |
-		sed 's/^/sample batched: /' | tee -a "$out/summary.txt"
+	"$BUILD/nngrids" "$ck" --mode raw --count 2048 --batch 256 --device "$device" \
+		-o "$work/raw-$name.st" 2>&1 | tail -n 1 | sed "s/^/$name batched: /" |
+		tee -a "$out/summary.txt"
 	"$BUILD/nngrids" "$ck" --mode raw --count 256 --batch 1 --device "$device" \
-		-o "$work/raw1-$name.st" 2>&1 | tee -a "$out/sample-$name.log" | tail -n 1 |
-		sed 's/^/sample batch 1: /' | tee -a "$out/summary.txt"
+		-o "$work/raw1-$name.st" 2>&1 | tail -n 1 | sed "s/^/$name batch 1: /" |
+		tee -a "$out/summary.txt"
 done
 
 # 6. the benchmarks of scripts/gpu-check.sh, with what time is left
 left=$((BUDGET - (SECONDS - t_start)))
 if [ "$left" -gt 60 ]; then
 	say "gpu-check benchmarks ($left s left)"
-	mkdir -p "$out/gpu-check"
-	BUILD=$BUILD MEMCHECK=0 timeout "$left" bash scripts/gpu-check.sh "$out/gpu-check" \
+	mkdir -p "$work/gpu-check"
+	BUILD=$BUILD MEMCHECK=0 timeout "$left" bash scripts/gpu-check.sh "$work/gpu-check" \
 		>/dev/null 2>&1
-	tail -n 6 "$out/gpu-check/summary.txt" >>"$out/summary.txt" 2>/dev/null
+	tail -n 6 "$work/gpu-check/summary.txt" >>"$out/summary.txt" 2>/dev/null
 fi
 say "done"
