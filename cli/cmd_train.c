@@ -27,8 +27,6 @@ static const char usage[] =
     "  --steps N          stop after N generator steps in all (instead of --epochs)\n"
     "  --batch B          batch size (default 64)\n"
     "  --lr L             learning rate (dcgan: Adam 1e-4; wgan-dense: RMSprop 5e-5)\n"
-    "  --soften E         onehot: each real cell (1-e) one-hot + e uniform, e in\n"
-    "                     [0, E) per cell, so D cannot win on exactness (0: off)\n"
     "  --width W          dcgan: ngf = ndf (64); wgan-dense: hidden width\n"
     "                     (512 for rgb; onehot: 64 at vocab 95, less for more)\n"
     "  --seed S           seed of weights, data order and latents (default 1)\n"
@@ -44,7 +42,7 @@ typedef struct {
 	nn_arch arch;
 	bool has_arch, resume, quiet;
 	long epochs, steps, batch, width, seed, sample_every, threads;
-	double lr, soften;
+	double lr;
 } train_args;
 
 static volatile sig_atomic_t interrupted;
@@ -105,9 +103,6 @@ static int parse_args(int argc, char **argv, train_args *a)
 			ok = cli_parse_int(v, 0, 1024, &a->threads);
 		else if (!strcmp(o, "--lr"))
 			a->lr = strtod(v, &end), ok = *end == '\0' && a->lr > 0 && a->lr < 1;
-		else if (!strcmp(o, "--soften"))
-			a->soften = strtod(v, &end),
-			ok = *end == '\0' && a->soften >= 0 && a->soften <= 1;
 		else {
 			fprintf(stderr, "wfc train: unknown option '%s' (see wfc train --help)\n",
 			        o);
@@ -255,7 +250,6 @@ int cli_train(int argc, char **argv)
 		if (a.batch) cfg.batch = (int)a.batch;
 		if (a.width) cfg.width = (int)a.width;
 		if (a.lr > 0) cfg.lr = (float)a.lr;
-		if (cfg.onehot) cfg.soften = (float)a.soften;
 		rc = nn_trainer_create(&t, &ds, &cfg, be, (uint64_t)a.seed, err, sizeof err);
 	}
 	if (rc) {

@@ -71,8 +71,8 @@ static int write_meta(api_st_writer *w, const nn_gan *gan, const nn_ckpt_info *i
 	rc |= meta_set(w, "source", "%s", info->source ? info->source : "");
 	rc |= meta_set(w, "config",
 	               "{\"batch\":%d,\"lr\":%.9g,\"betas\":[%.9g,%.9g],\"clip\":%.9g,"
-	               "\"n_critic\":%d,\"epoch\":%d,\"soften\":%.9g}",
-	               c->batch, c->lr, c->beta1, c->beta2, c->clip, c->n_critic, epoch, c->soften);
+	               "\"n_critic\":%d,\"epoch\":%d}",
+	               c->batch, c->lr, c->beta1, c->beta2, c->clip, c->n_critic, epoch);
 	char *colors = colors_json(info->colors, info->vocab);
 	rc |= !colors || api_st_set_meta(w, "colors", colors, NULL);
 	free(colors);
@@ -209,13 +209,9 @@ int nn_ckpt_config(const api_safetensors *st, nn_gan_config *cfg, uint64_t *seed
 		/* the fields written by write_meta, in its order */
 		int batch = 0, n_critic = 0, epoch = 0;
 		float lr = 0, b1 = 0, b2 = 0, clip = 0;
-		/* "soften" came later: files without it were trained with 0 */
-		const char *sf = strstr(conf, "\"soften\":");
-		float soften = sf ? strtof(sf + 9, NULL) : 0;
-		if (soften >= 0 && soften <= 1) cfg->soften = soften;
 		if (sscanf(conf,
 		           "{\"batch\":%d,\"lr\":%g,\"betas\":[%g,%g],\"clip\":%g,\"n_critic\":%d,"
-		           "\"epoch\":%d",
+		           "\"epoch\":%d}",
 		           &batch, &lr, &b1, &b2, &clip, &n_critic, &epoch) == 7 &&
 		    batch > 0 && n_critic > 0 && lr > 0) {
 			cfg->batch = batch;

@@ -37,12 +37,6 @@ typedef struct {
 	float beta1, beta2; /* Adam (DCGAN) */
 	float clip;         /* WGAN critic weight clipping */
 	int n_critic;       /* WGAN critic steps per generator step */
-	/* onehot only, 0 off: each real cell becomes (1 - e) one-hot + e
-	 * uniform, e drawn in [0, soften) per cell. Exact one-hots are
-	 * something a softmax never outputs, so without this the
-	 * discriminator wins on that alone within a few hundred steps and G
-	 * learns nothing (docs/NEURAL.md). */
-	float soften;
 } nn_gan_config;
 
 /* The issue's defaults: DCGAN Adam lr 1e-4 betas (0.5, 0.999), width 64;

@@ -114,19 +114,9 @@ int nn_trainer_next_batch(void *trainer, float *real)
 		/* one-hot (V, size, size) from the cell indices */
 		memset(dst, 0, per * sizeof *dst);
 		const int32_t *st = ds->states + idx * ss;
-		int V = t->gan.cfg.channels;
-		float soften = t->gan.cfg.soften;
-		for (size_t p = 0; p < ss; p++) {
-			if (st[p] < 0 || st[p] >= V) continue;
-			if (soften <= 0) {
+		for (size_t p = 0; p < ss; p++)
+			if (st[p] >= 0 && st[p] < t->gan.cfg.channels)
 				dst[(size_t)st[p] * ss + p] = 1.0f;
-				continue;
-			}
-			float e = soften * nn_rng_uniform(&t->rng);
-			for (int v = 0; v < V; v++)
-				dst[(size_t)v * ss + p] = e / (float)V;
-			dst[(size_t)st[p] * ss + p] += 1.0f - e;
-		}
 	}
 	t->cursor += b;
 	nn_upload(t->gan.be, real, t->host_batch, (size_t)b * per);
