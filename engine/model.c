@@ -221,6 +221,16 @@ int wfc_model_height(const wfc_model *m)
 	return m->MY;
 }
 
+bool wfc_model_periodic(const wfc_model *m)
+{
+	return m->periodic;
+}
+
+bool wfc_model_is_node(const wfc_model *m, int x, int y)
+{
+	return x >= 0 && y >= 0 && x < m->MX && y < m->MY && wfc_is_node(m, x, y);
+}
+
 void wfc_render_size(const wfc_model *m, int *width, int *height)
 {
 	int scale = m->kind == WFC_MODEL_TILED ? m->tile_size : 1;

@@ -134,6 +134,11 @@ wfc_model_kind wfc_model_kind_of(const wfc_model *m);
 int wfc_model_pattern_count(const wfc_model *m); /* T */
 int wfc_model_width(const wfc_model *m);         /* output cells */
 int wfc_model_height(const wfc_model *m);
+bool wfc_model_periodic(const wfc_model *m); /* the output wraps around */
+/* Whether cell (x, y) is a node, i.e. holds a pattern of its own: always,
+ * except the last N-1 rows and columns of a non-periodic overlapping
+ * output, which follow from their neighbours' patterns. */
+bool wfc_model_is_node(const wfc_model *m, int x, int y);
 /* Rendered image size: cells for overlapping, cells * tile_size for tiled. */
 void wfc_render_size(const wfc_model *m, int *width, int *height);
 /* Legend of the grid returned by wfc_state_grid():

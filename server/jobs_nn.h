@@ -52,6 +52,33 @@ int srv_nn_build_spec(const srv_request_env *env, struct cJSON *root, void *out,
 float *srv_nn_priors(const float *probs, const nn_generator *g, const wfc_model *wm,
                      srv_problem *p);
 
+/* Anchors (guide_nn.c): sets pins[cell] to the generator's most likely
+ * pattern at every node where it agrees with its four neighbours' most
+ * likely patterns, leaving cells already pinned (>= 0) as they are.
+ * pins: cells of wm. Returns the anchors added, -1 when out of memory. */
+long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *wm,
+                    int32_t *pins);
+
+/* What a guided run met. pin_conflict: the cell where the user's pins
+ * alone contradict (-1: none). */
+typedef struct {
+	int attempts;         /* seeds tried (attempt k runs seed + k) */
+	long failed_attempts; /* attempts that contradicted inside the run */
+	long repairs;         /* local repairs of the fast mode */
+	long dropped;         /* anchors given up because their gaps admit nothing */
+	int pin_conflict;
+} srv_nn_guide_tally;
+
+/* WFC on st (priors already set) with pins = the user's pins (user, may be
+ * NULL) plus anchors, up to `attempts` seeds: anchors around a conflict
+ * are dropped and the run retried, all of them after a failed attempt.
+ * pins is updated as anchors go. WFC_ERR_INPUT with err when pins are
+ * malformed; WFC_CONTRADICTION with t->pin_conflict >= 0 when the user's
+ * pins cannot all hold. */
+wfc_status srv_nn_run_anchored(wfc_state *st, const wfc_model *wm, int32_t *pins,
+                               const int32_t *user, int32_t seed, int attempts,
+                               const wfc_observer *obs, srv_nn_guide_tally *t, wfc_error *err);
+
 /* Runs a job whose spec has `neural` set (see above); id: the job's, for
  * the training progress table (may be NULL). */
 void srv_run_neural(srv_models *models, const api_spec *spec, int32_t seed, const char *id,

@@ -184,7 +184,7 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 	wfc_model *wm = NULL;
 	wfc_state *st = NULL;
 	float *probs = NULL, *pr = NULL;
-	int32_t *pins = NULL;
+	int32_t *pins = NULL, *user = NULL;
 	api_error e = {0};
 	wfc_error we = {{0}};
 	int rc = api_spec_build_model(spec, &wm, &e);
@@ -206,14 +206,14 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 		goto done;
 	}
 	int W = wfc_model_width(wm), H = wfc_model_height(wm), T = wfc_model_pattern_count(wm);
+	pins = malloc((size_t)W * H * sizeof *pins);
+	if (!pins || (j->npins && !(user = malloc((size_t)W * H * sizeof *user)))) {
+		srv_problem_set(&out->error, 500, "internal", NULL, "out of memory");
+		goto done;
+	}
+	for (int i = 0; i < W * H; i++)
+		pins[i] = -1;
 	if (j->npins) {
-		pins = malloc((size_t)W * H * sizeof *pins);
-		if (!pins) {
-			srv_problem_set(&out->error, 500, "internal", NULL, "out of memory");
-			goto done;
-		}
-		for (int i = 0; i < W * H; i++)
-			pins[i] = -1;
 		for (int k = 0; k < j->npins; k++) {
 			int x = j->pins[3 * k], y = j->pins[3 * k + 1], t = j->pins[3 * k + 2];
 			if (x >= W || y >= H || t >= T) {
@@ -231,6 +231,11 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 			                we.message);
 			goto done;
 		}
+		memcpy(user, pins, (size_t)W * H * sizeof *user);
+	}
+	if (srv_nn_anchors(probs, g, wm, pins) < 0) {
+		srv_problem_set(&out->error, 500, "internal", NULL, "out of memory for anchors");
+		goto done;
 	}
 	srv_run_progress(ctl, 0);
 	int reason = atomic_load(ctl->cancel);
@@ -240,23 +245,25 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 	}
 	wfc_observer obs = {srv_run_progress, ctl, ctl->cancel, SRV_PROGRESS_EVERY};
 	int attempts = spec->attempts > 0 ? spec->attempts : 1;
-	wfc_status ws = WFC_CONTRADICTION;
-	for (int k = 0; k < attempts; k++) {
-		ws = wfc_run(st, (int32_t)((uint32_t)seed + (uint32_t)k), -1, &obs);
-		out->attempts = k + 1;
-		if (ws != WFC_CONTRADICTION) break;
-		int cell = wfc_state_pin_conflict(st);
-		if (cell >= 0) {
-			srv_problem_set(&out->error, 422, "invalid-spec", "/pins",
-			                "the pins cannot all hold: cell (%d, %d) is left with no "
-			                "pattern that fits its pinned neighbours",
-			                cell % W, cell / W);
-			goto done;
-		}
+	srv_nn_guide_tally tally = {0};
+	wfc_status ws =
+	    srv_nn_run_anchored(st, wm, pins, user, seed, attempts, &obs, &tally, &we);
+	out->attempts = tally.attempts;
+	if (ws == WFC_ERR_INPUT || ws == WFC_ERR_NOMEM) {
+		srv_problem_set(&out->error, 500, "internal", NULL, "anchors: %s", we.message);
+		goto done;
+	}
+	if (tally.pin_conflict >= 0) {
+		int cell = tally.pin_conflict;
+		srv_problem_set(&out->error, 422, "invalid-spec", "/pins",
+		                "the pins cannot all hold: cell (%d, %d) is left with no "
+		                "pattern that fits its pinned neighbours",
+		                cell % W, cell / W);
+		goto done;
 	}
 	srv_run_outcome(wm, st, ws, seed, attempts, "other seeds or more attempts", ctl, out);
 done:
-	free(probs), free(pr), free(pins);
+	free(probs), free(pr), free(pins), free(user);
 	wfc_state_destroy(st);
 	wfc_model_destroy(wm);
 }

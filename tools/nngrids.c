@@ -23,7 +23,8 @@
  * only; the defaults are the server's priors:
  *   --strength B     each prior raised to the power B (0: plain WFC; 1);
  *   --calibrate 1    the generator's own tile mix divided out (reshape);
- *   --confidence C   guide only cells whose top entry has p >= C (0: all).
+ *   --confidence C   guide only cells whose top entry has p >= C (0: all);
+ *   --anchors 0      priors only: no anchors (guide_nn.c), as before them.
  */
 #include "../api/json_spec.h"
 #include "../api/safetensors.h"
@@ -48,7 +49,8 @@ static double clock_s(clockid_t id)
 
 static const char USAGE[] =
     "usage: nngrids CKPT --mode raw|guided|wfc [--count N] [--seed S] [--strength B] "
-    "[--calibrate 0|1] [--confidence C] [--device cpu|cuda|auto] [--batch B] -o OUT";
+    "[--calibrate 0|1] [--confidence C] [--anchors 0|1] [--device cpu|cuda|auto] [--batch B] "
+    "-o OUT";
 
 static int die(const char *what)
 {
@@ -101,18 +103,19 @@ static long reshape(float *x, int V, int S, bool calibrate, float confidence, fl
 	return kept;
 }
 
-/* Contradictions met while making the grids. */
+/* Contradictions met while making the grids, and the anchors. */
 typedef struct {
-	long failed_attempts, repairs;
+	long failed_attempts, repairs, anchors, dropped;
 } tally;
 
 /* One guided grid (vocabulary indices) into out; 0, or -1 after 10 attempts
  * (attempt k with seed + k, as run_guided does). */
-static int guided(const nn_generator *g, const float *probs, float strength, const api_spec *spec,
-                  int32_t seed, float *out, tally *tl)
+static int guided(const nn_generator *g, const float *probs, float strength, bool anchored,
+                  const api_spec *spec, int32_t seed, float *out, tally *tl)
 {
 	wfc_model *wm = NULL;
 	wfc_state *st = NULL;
+	int32_t *pins = NULL;
 	api_error e = {0};
 	wfc_error we = {{0}};
 	srv_problem p;
@@ -134,12 +137,16 @@ static int guided(const nn_generator *g, const float *probs, float strength, con
 		}
 		free(pr);
 	}
-	wfc_status ws = WFC_CONTRADICTION;
-	for (int k = 0; k < 10 && ws == WFC_CONTRADICTION; k++) {
-		ws = wfc_run(st, (int32_t)((uint32_t)seed + (uint32_t)k), -1, NULL);
-		tl->repairs += wfc_state_repairs(st);
-		if (ws == WFC_CONTRADICTION) tl->failed_attempts++;
-	}
+	int cells = wfc_model_width(wm) * wfc_model_height(wm);
+	if (!(pins = malloc((size_t)cells * sizeof *pins))) goto done;
+	for (int i = 0; i < cells; i++)
+		pins[i] = -1;
+	if (probs && anchored) tl->anchors += srv_nn_anchors(probs, g, wm, pins);
+	srv_nn_guide_tally gt = {0};
+	wfc_status ws = srv_nn_run_anchored(st, wm, pins, NULL, seed, 10, NULL, &gt, &we);
+	tl->repairs += gt.repairs;
+	tl->failed_attempts += gt.failed_attempts;
+	tl->dropped += gt.dropped;
 	if (ws != WFC_OK) goto done;
 	const int32_t *obs = wfc_state_observed(st);
 	int S = g->cfg.size, W = wfc_model_width(wm);
@@ -152,6 +159,7 @@ static int guided(const nn_generator *g, const float *probs, float strength, con
 		}
 	rc = 0;
 done:
+	free(pins);
 	wfc_state_destroy(st);
 	wfc_model_destroy(wm);
 	return rc;
@@ -163,7 +171,7 @@ int main(int argc, char **argv)
 	long count = 100, seed = 1, chunk = 32;
 	const char *device = "cpu";
 	float strength = 1, confidence = 0;
-	bool calibrate = false;
+	bool calibrate = false, anchored = true;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (o[0] != '-') {
@@ -183,6 +191,8 @@ int main(int argc, char **argv)
 			calibrate = strtol(v, NULL, 10) != 0;
 		else if (!strcmp(o, "--confidence"))
 			confidence = strtof(v, NULL);
+		else if (!strcmp(o, "--anchors"))
+			anchored = strtol(v, NULL, 10) != 0;
 		else if (!strcmp(o, "--device"))
 			device = v;
 		else if (!strcmp(o, "--batch"))
@@ -225,7 +235,7 @@ int main(int argc, char **argv)
 	double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), t_gen = 0,
 	       kept = 0;
 	int failed = 0;
-	tally t = {0, 0};
+	tally t = {0, 0, 0, 0};
 	if (!is_guided) {
 		for (long i = 0; i < count; i++) {
 			int n = count - i < CHUNK ? (int)(count - i) : CHUNK;
@@ -245,7 +255,7 @@ int main(int argc, char **argv)
 				return die("out of memory sampling");
 			if (!plain) kept += (double)reshape(x, C, S, calibrate, confidence, cell);
 			t_gen += clock_s(CLOCK_PROCESS_CPUTIME_ID) - t1;
-			if (guided(&g, plain ? NULL : x, strength, &spec, (int32_t)s,
+			if (guided(&g, plain ? NULL : x, strength, anchored, &spec, (int32_t)s,
 			           states + (size_t)i * ss, &t)) {
 				failed++;
 				for (size_t q = 0; q < ss; q++)
@@ -268,6 +278,10 @@ int main(int argc, char **argv)
 		        1e3 * (cpu - t_gen) / (double)valid,
 		        (double)t.failed_attempts / (double)valid,
 		        (double)t.repairs / (double)valid);
+	if (is_guided && !plain)
+		fprintf(stderr, "nngrids: %s: %.1f%% of cells anchored, %.1f%% of them dropped\n", mode,
+		        100 * (double)t.anchors / ((double)count * (double)ss),
+		        t.anchors ? 100 * (double)t.dropped / (double)t.anchors : 0.0);
 	if (confidence > 0)
 		fprintf(stderr, "nngrids: %s: %.2f%% of cells confident enough to guide\n", mode,
 		        100 * kept / ((double)count * (double)ss));

@@ -1,0 +1,249 @@
+/* test_guide_anchors.c - guided WFC's anchors (server/guide_nn.c): the
+ * generator's layout is kept where it is locally right, WFC fills the rest,
+ * and anchors whose gaps admit nothing are dropped, never fatal. A fake
+ * generator stands in for a network: its "softmax" is the one-hot of a grid
+ * that plain WFC made, corrupted where a test says. */
+#include "../server/jobs_nn.h"
+#include "rooms.h"
+#include "validator/validator.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIDE 24
+#define CELLS (SIDE * SIDE)
+
+typedef struct {
+	wfc_model *m;
+	wfc_state *s;
+	int T;
+	nn_generator g;
+	float *probs;   /* (T, SIDE, SIDE) */
+	int32_t ref[CELLS]; /* the grid the fake generator knows */
+} fixture;
+
+static void setup(fixture *f, int ref_seed)
+{
+	memset(f, 0, sizeof *f);
+	wfc_error err;
+	f->m = rooms_model(SIDE, true);
+	cr_assert_eq(wfc_state_create(f->m, &f->s, &err), WFC_OK);
+	f->T = wfc_model_pattern_count(f->m);
+	cr_assert_eq(wfc_run(f->s, ref_seed, -1, NULL), WFC_OK);
+	memcpy(f->ref, wfc_state_observed(f->s), sizeof f->ref);
+	f->g.cfg.size = SIDE;
+	f->g.vocab = f->T;
+	f->g.vocab_ids = malloc((size_t)f->T * sizeof *f->g.vocab_ids);
+	for (int t = 0; t < f->T; t++)
+		f->g.vocab_ids[t] = t;
+	f->probs = calloc((size_t)f->T * CELLS, sizeof *f->probs);
+	for (int i = 0; i < CELLS; i++)
+		f->probs[(size_t)f->ref[i] * CELLS + i] = 1;
+}
+
+static void teardown(fixture *f)
+{
+	free(f->probs);
+	free(f->g.vocab_ids);
+	wfc_state_destroy(f->s);
+	wfc_model_destroy(f->m);
+}
+
+/* The fake generator now says pattern t at cell i. */
+static void say(fixture *f, int i, int t)
+{
+	for (int v = 0; v < f->T; v++)
+		f->probs[(size_t)v * CELLS + i] = v == t;
+}
+
+static bool allowed(const wfc_model *m, int d, int a, int b)
+{
+	int len;
+	const int32_t *list = wfc_model_propagator(m, d, a, &len);
+	for (int k = 0; k < len; k++)
+		if (list[k] == b) return true;
+	return false;
+}
+
+static bool output_valid(const fixture *f)
+{
+	uint32_t sample[ROOMS_SIDE * ROOMS_SIDE];
+	rooms_sample(sample);
+	uint32_t img[CELLS];
+	wfc_render(f->s, img);
+	char why[256] = "";
+	bool ok = vld_check_overlapping(sample, ROOMS_SIDE, ROOMS_SIDE, 3, true, 8, img, SIDE,
+	                                SIDE, true, why, sizeof why);
+	if (!ok) cr_log_error("%s", why);
+	return ok;
+}
+
+static void no_pins(int32_t *pins)
+{
+	for (int i = 0; i < CELLS; i++)
+		pins[i] = -1;
+}
+
+Test(anchors, a_right_generator_anchors_every_cell)
+{
+	fixture f;
+	setup(&f, 1);
+	int32_t pins[CELLS];
+	no_pins(pins);
+	cr_assert_eq(srv_nn_anchors(f.probs, &f.g, f.m, pins), CELLS);
+	cr_assert_arr_eq(pins, f.ref, sizeof pins);
+	teardown(&f);
+}
+
+Test(anchors, a_wrong_cell_and_the_neighbours_it_breaks_are_left_free)
+{
+	fixture f;
+	setup(&f, 2);
+	int c = 10 + 11 * SIDE;
+	/* a pattern that breaks at least one of c's four pairs */
+	static const int dx[4] = {-1, 0, 1, 0}, dy[4] = {0, 1, 0, -1};
+	int bad = -1;
+	for (int t = 0; t < f.T && bad < 0; t++)
+		for (int d = 0; d < 4; d++) {
+			int n = (10 + dx[d]) + (11 + dy[d]) * SIDE;
+			if (!allowed(f.m, d, t, f.ref[n])) bad = t;
+		}
+	cr_assert(bad >= 0);
+	say(&f, c, bad);
+	int32_t pins[CELLS];
+	no_pins(pins);
+	long n = srv_nn_anchors(f.probs, &f.g, f.m, pins);
+	cr_assert_eq(pins[c], -1, "the wrong cell is not anchored");
+	int broken = 0;
+	for (int d = 0; d < 4; d++) {
+		int nb = (10 + dx[d]) + (11 + dy[d]) * SIDE;
+		if (!allowed(f.m, d, bad, f.ref[nb])) {
+			cr_assert_eq(pins[nb], -1, "a neighbour it breaks is not anchored");
+			broken++;
+		}
+	}
+	cr_assert_eq(n, CELLS - 1 - broken);
+	for (int i = 0; i < CELLS; i++)
+		if (pins[i] >= 0) cr_assert_eq(pins[i], f.ref[i], "anchors are the generator's guess");
+	teardown(&f);
+}
+
+/* A 6x6 block of nonsense: the run keeps the reference everywhere it was
+ * anchored and fills the block validly. */
+Test(anchors, the_run_keeps_the_anchors_and_fills_the_rest)
+{
+	fixture f;
+	setup(&f, 3);
+	uint32_t lcg = 7;
+	for (int y = 8; y < 14; y++)
+		for (int x = 8; x < 14; x++) {
+			lcg = lcg * 1103515245u + 12345u;
+			say(&f, x + y * SIDE, (int)((lcg >> 16) % (uint32_t)f.T));
+		}
+	int32_t pins[CELLS], anchors[CELLS];
+	no_pins(pins);
+	long n = srv_nn_anchors(f.probs, &f.g, f.m, pins);
+	cr_assert(n >= CELLS - 8 * 8 && n < CELLS, "%ld anchors", n);
+	memcpy(anchors, pins, sizeof pins);
+	srv_nn_guide_tally t = {0};
+	wfc_error err;
+	cr_assert_eq(srv_nn_run_anchored(f.s, f.m, pins, NULL, 100, 10, NULL, &t, &err), WFC_OK);
+	cr_assert(output_valid(&f));
+	const int32_t *obs = wfc_state_observed(f.s);
+	for (int i = 0; i < CELLS; i++)
+		if (pins[i] >= 0) cr_assert_eq(obs[i], anchors[i], "cell %d kept its anchor", i);
+	cr_assert_eq(t.pin_conflict, -1);
+	cr_assert_eq(t.attempts, 1);
+	teardown(&f);
+}
+
+/* Left half from one WFC grid, right half from another: each anchor agrees
+ * with its neighbours, but the seams between the halves admit no pattern.
+ * The run drops the anchors there and still succeeds. */
+Test(anchors, impossible_gaps_drop_anchors_instead_of_failing)
+{
+	fixture f;
+	setup(&f, 4);
+	wfc_error err;
+	int32_t pins[CELLS];
+	int found = 0;
+	for (int seed = 5; seed < 200 && !found; seed++) {
+		cr_assert_eq(wfc_state_set_pins(f.s, NULL, &err), WFC_OK);
+		cr_assert_eq(wfc_run(f.s, seed, -1, NULL), WFC_OK);
+		const int32_t *other = wfc_state_observed(f.s);
+		for (int i = 0; i < CELLS; i++) {
+			int x = i % SIDE;
+			pins[i] = x < SIDE / 2 - 1 ? f.ref[i] : x > SIDE / 2 ? other[i] : -1;
+		}
+		/* the halves alone must contradict for this test to mean anything */
+		cr_assert_eq(wfc_state_set_pins(f.s, pins, &err), WFC_OK);
+		found = wfc_run(f.s, 1, -1, NULL) == WFC_CONTRADICTION &&
+		        wfc_state_pin_conflict(f.s) >= 0;
+	}
+	cr_assert(found, "two halves that do not fit together");
+	long anchored = 0;
+	for (int i = 0; i < CELLS; i++)
+		anchored += pins[i] >= 0;
+	srv_nn_guide_tally t = {0};
+	cr_assert_eq(srv_nn_run_anchored(f.s, f.m, pins, NULL, 9, 10, NULL, &t, &err), WFC_OK);
+	cr_assert(output_valid(&f));
+	cr_assert_eq(t.pin_conflict, -1);
+	cr_assert(t.dropped > 0 && t.dropped <= anchored, "%ld of %ld dropped", t.dropped, anchored);
+	long kept = 0;
+	for (int i = 0; i < CELLS; i++)
+		kept += pins[i] >= 0;
+	cr_assert_eq(kept, anchored - t.dropped);
+	const int32_t *obs = wfc_state_observed(f.s);
+	for (int i = 0; i < CELLS; i++)
+		if (pins[i] >= 0) cr_assert_eq(obs[i], pins[i]);
+	teardown(&f);
+}
+
+/* The user's pins are never dropped: two that cannot sit side by side
+ * still fail, with the cell, even among anchors. */
+Test(anchors, user_pins_that_cannot_hold_still_fail)
+{
+	fixture f;
+	setup(&f, 6);
+	int a = -1, b = -1;
+	for (int t1 = 0; t1 < f.T && a < 0; t1++)
+		for (int t2 = 0; t2 < f.T; t2++)
+			if (!allowed(f.m, 2, t1, t2)) {
+				a = t1, b = t2;
+				break;
+			}
+	cr_assert(a >= 0);
+	int32_t user[CELLS], pins[CELLS];
+	no_pins(user);
+	int c = 5 + 7 * SIDE;
+	user[c] = a;
+	user[c + 1] = b;
+	memcpy(pins, user, sizeof pins);
+	cr_assert_gt(srv_nn_anchors(f.probs, &f.g, f.m, pins), 0);
+	cr_assert_eq(pins[c], a, "user pins are left as they are");
+	cr_assert_eq(pins[c + 1], b);
+	srv_nn_guide_tally t = {0};
+	wfc_error err;
+	cr_assert_eq(srv_nn_run_anchored(f.s, f.m, pins, user, 1, 10, NULL, &t, &err),
+	             WFC_CONTRADICTION);
+	cr_assert_geq(t.pin_conflict, 0);
+	cr_assert_eq(pins[c], a);
+	cr_assert_eq(pins[c + 1], b);
+	teardown(&f);
+}
+
+Test(anchors, model_periodic_and_nodes)
+{
+	wfc_model *p = rooms_model(SIDE, true), *q = rooms_model(SIDE, false);
+	cr_assert(wfc_model_periodic(p));
+	cr_assert_not(wfc_model_periodic(q));
+	cr_assert(wfc_model_is_node(p, SIDE - 1, SIDE - 1));
+	cr_assert(wfc_model_is_node(q, SIDE - 3, SIDE - 3));
+	cr_assert_not(wfc_model_is_node(q, SIDE - 2, 0), "last N-1 columns follow");
+	cr_assert_not(wfc_model_is_node(q, 0, SIDE - 1));
+	cr_assert_not(wfc_model_is_node(p, SIDE, 0), "outside the grid");
+	cr_assert_not(wfc_model_is_node(p, -1, 0));
+	wfc_model_destroy(p);
+	wfc_model_destroy(q);
+}
