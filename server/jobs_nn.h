@@ -7,7 +7,8 @@
  * what to run, so it is persisted, restored and shared through Redis with
  * no change to the store:
  *   {"job":"generator","checkpoint":NAME,"count":N}
- *   {"job":"guided","checkpoint":NAME,"pins":[[x,y,pattern],...]}
+ *   {"job":"guided","checkpoint":NAME,"pins":[[x,y,pattern],...],"anchors":true}
+ *   ("anchors" only with the request's "guide": "anchors")
  * The spec itself is the checkpoint's data-set spec (api/dataset.h
  * "spec"), at the generator's output size: the WFC model a guided job runs
  * and what the job resource reports as model, width and height.
@@ -22,8 +23,9 @@
  *   guided: sample 0 of the seed gives p(v | cell), softmax over the
  *     vocabulary; prior(cell, vocab_ids[v]) = p_v + SRV_NN_PRIOR_EPS and
  *     every other pattern gets SRV_NN_PRIOR_EPS, so nothing is ruled out
- *     and the output is valid by construction; then the pins, then WFC
- *     (fast mode, attempt k with seed + k). Pins that cannot all hold fail
+ *     and the output is valid by construction; then the pins and, with
+ *     "anchors", the generator's locally right cells (guide_nn.c), then
+ *     WFC (fast mode, attempt k with seed + k). Pins that cannot all hold fail
  *     the job with 422 at /pins naming the cell.
  *
  * Ownership: the parse fills out->spec (heap) as srv_job_request_parse

@@ -111,7 +111,15 @@ static int build(const srv_model *model, cJSON *root, bool guided, srv_job_reque
 	cJSON_AddStringToObject(nj, "checkpoint", name);
 	if (!guided) cJSON_AddNumberToObject(nj, "count", (double)count);
 	const cJSON *pins = cJSON_GetObjectItemCaseSensitive(root, "pins");
-	if (guided) {
+	const cJSON *guide = cJSON_GetObjectItemCaseSensitive(root, "guide");
+	if (guided && guide) {
+		if (!cJSON_IsString(guide) || (strcmp(guide->valuestring, "priors") &&
+		                               strcmp(guide->valuestring, "anchors")))
+			rc = bad(p, "/guide", "'guide' must be \"priors\" or \"anchors\"");
+		else if (!strcmp(guide->valuestring, "anchors"))
+			cJSON_AddBoolToObject(nj, "anchors", 1);
+	}
+	if (guided && !rc) {
 		cJSON *arr = cJSON_AddArrayToObject(nj, "pins");
 		if (!arr) rc = srv_problem_set(p, 500, "internal", NULL, "out of memory");
 		if (!rc && pins) rc = parse_pins(pins, g, arr, p);
@@ -151,15 +159,16 @@ int srv_nn_build_spec(const srv_request_env *env, cJSON *root, void *out_, srv_p
 	srv_job_request *out = out_;
 	const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
 	bool guided = !strcmp(model->valuestring, "guided");
-	static const char *const keys[] = {"model", "checkpoint", "seed",
-	                                   "count", "pins",       "attempts"};
+	static const char *const keys[] = {"model", "checkpoint", "seed",    "count",
+	                                   "pins",  "attempts",   "guide"};
 	for (const cJSON *c = root->child; c; c = c->next) {
 		bool known = false;
 		for (size_t i = 0; i < sizeof keys / sizeof keys[0] && !known; i++)
 			known = !strcmp(c->string, keys[i]);
 		if (known &&
 		    ((!strcmp(c->string, "count") && guided) ||
-		     (!guided && (!strcmp(c->string, "pins") || !strcmp(c->string, "attempts")))))
+		     (!guided && (!strcmp(c->string, "pins") || !strcmp(c->string, "attempts") ||
+		                  !strcmp(c->string, "guide")))))
 			known = false;
 		if (!known) {
 			char ptr[160];
@@ -168,7 +177,7 @@ int srv_nn_build_spec(const srv_request_env *env, cJSON *root, void *out_, srv_p
 			                       "unknown field '%.100s' in a \"%s\" job (fields: "
 			                       "checkpoint, seed, %s, format, timeLimitMs)",
 			                       c->string, guided ? "guided" : "generator",
-			                       guided ? "pins, attempts" : "count");
+			                       guided ? "pins, attempts, guide" : "count");
 		}
 		int n = 0;
 		for (const cJSON *d = root->child; d; d = d->next)

@@ -13,6 +13,7 @@
 /* What spec->neural says. */
 typedef struct {
 	bool guided;
+	bool anchors; /* guide_nn.c: pin the generator's locally right cells */
 	char checkpoint[SRV_MODEL_NAME_MAX];
 	int count;
 	int32_t *pins; /* npins * 3: x, y, pattern */
@@ -31,6 +32,7 @@ static int parse_job(const char *json, nn_job *j)
 	int rc = -1;
 	if (!cJSON_IsString(kind) || !cJSON_IsString(ck)) goto done;
 	j->guided = !strcmp(kind->valuestring, "guided");
+	j->anchors = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "anchors"));
 	snprintf(j->checkpoint, sizeof j->checkpoint, "%s", ck->valuestring);
 	j->count = cJSON_IsNumber(count) ? count->valueint : 1;
 	if (j->count < 1 || j->count > SRV_MODEL_MAX_COUNT) goto done;
@@ -233,7 +235,7 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 		}
 		memcpy(user, pins, (size_t)W * H * sizeof *user);
 	}
-	if (srv_nn_anchors(probs, g, wm, pins) < 0) {
+	if (j->anchors && srv_nn_anchors(probs, g, wm, pins) < 0) {
 		srv_problem_set(&out->error, 500, "internal", NULL, "out of memory for anchors");
 		goto done;
 	}

@@ -417,6 +417,75 @@ Test(models, guided_valid_and_pins)
 	drop_fixture(&f);
 }
 
+/* "guide": "anchors" (server/guide_nn.c): still valid, repeatable, pins
+ * still hold or fail as without anchors, and the field is checked. */
+Test(models, guided_anchors)
+{
+	fixture f;
+	make_fixture(&f, "tiny");
+	it_server s = {0};
+	start(&s, &f);
+	vld_tileset ts;
+	load_tileset(&ts);
+	const char *req = "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":7,"
+	                  "\"guide\":\"anchors\"}";
+	cJSON *one = guided_valid(&s, req, &ts), *two = guided_valid(&s, req, &ts);
+	cr_assert(cJSON_Compare(one, two, true), "the same seed gives the same grid");
+	const cJSON *legend = cJSON_GetObjectItemCaseSensitive(one, "legend");
+	int a = -1, b = -1, nv = cJSON_GetArraySize(legend);
+	char why[256];
+	vld_pairs *pairs = vld_pairs_build(&ts, why, sizeof why);
+	cr_assert(pairs, "%s", why);
+	for (int i = 0; i < nv && a < 0; i++)
+		for (int j = 0; j < nv && a < 0; j++)
+			if (vld_pairs_allowed(pairs, cJSON_GetArrayItem(legend, i)->valuestring,
+			                      cJSON_GetArrayItem(legend, j)->valuestring,
+			                      false) == 0)
+				a = i, b = j;
+	vld_pairs_free(pairs);
+	cr_assert(a >= 0);
+	char body[512];
+	snprintf(body, sizeof body,
+	         "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":8,\"guide\":"
+	         "\"anchors\",\"pins\":[{\"x\":30,\"y\":12,\"pattern\":%d}]}",
+	         a);
+	cJSON *pinned = guided_valid(&s, body, &ts);
+	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(pinned, "grid");
+	cr_assert_eq(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 12), 30)->valueint, a);
+	cJSON_Delete(pinned);
+	/* anchors are dropped for the user's pins, never the reverse */
+	snprintf(body, sizeof body,
+	         "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":8,\"guide\":"
+	         "\"anchors\",\"pins\":[{\"x\":3,\"y\":3,\"pattern\":%d},"
+	         "{\"x\":4,\"y\":3,\"pattern\":%d}]}",
+	         a, b);
+	http_response rs;
+	it_post(&s, &rs, "/v1/generate", body);
+	cJSON *p = it_problem(&rs, 422, "invalid-spec");
+	cr_assert_str_eq(it_str(p, "pointer"), "/pins");
+	cJSON_Delete(p);
+	http_response_free(&rs);
+	/* outside the contract, so direct: the server's own answers */
+	it_opts bad = {.direct = true,
+	               .body = "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"guide\":\"maybe\"}"};
+	it_call(&s, &rs, "POST", "/v1/jobs", &bad);
+	p = it_problem(&rs, 422, "invalid-spec");
+	cr_assert_str_eq(it_str(p, "pointer"), "/guide");
+	cJSON_Delete(p);
+	http_response_free(&rs);
+	bad.body = "{\"model\":\"generator\",\"checkpoint\":\"tiny\",\"guide\":\"anchors\"}";
+	it_call(&s, &rs, "POST", "/v1/jobs", &bad);
+	p = it_problem(&rs, 422, "invalid-spec");
+	cr_assert_str_eq(it_str(p, "pointer"), "/guide");
+	cJSON_Delete(p);
+	http_response_free(&rs);
+	cJSON_Delete(one);
+	cJSON_Delete(two);
+	vld_tileset_free(&ts);
+	it_destroy(&s);
+	drop_fixture(&f);
+}
+
 Test(models, training_over_http)
 {
 	fixture f;
