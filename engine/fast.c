@@ -806,24 +806,32 @@ static int next_node(wfc_state *s)
 	return -1;
 }
 
+/* The prior of pattern t at node (guide.c): one of the two forms. */
+static inline float prior_at(const wfc_state *s, int node, int t)
+{
+	if (s->priors) return s->priors[(size_t)node * s->m->T + t];
+	int e = s->vprior_entry[t];
+	return s->vprior_floor + (e >= 0 ? s->vpriors[(size_t)e * s->cells + node] : 0.0f);
+}
+
 static void observe(wfc_state *s, int node, uint64_t *rng)
 {
 	const wfc_model *m = s->m;
 	int words = s->words;
 	const uint64_t *w = s->wave + (size_t)node * words;
-	const float *prior = s->priors ? s->priors + (size_t)node * m->T : NULL;
+	bool prior = s->priors || s->vpriors;
 	double total = s->sums_w[node];
 	if (prior) {
 		double sum = 0;
 		for (int k = 0; k < words; k++)
 			for (uint64_t bits = w[k]; bits; bits &= bits - 1) {
 				int t = k * 64 + __builtin_ctzll(bits);
-				sum += m->weights[t] * prior[t];
+				sum += m->weights[t] * prior_at(s, node, t);
 			}
 		if (sum > 0)
 			total = sum;
 		else
-			prior = NULL; /* the generator ruled out all that is left */
+			prior = false; /* the generator ruled out all that is left */
 	}
 	double threshold = random01(rng) * total, partial = 0;
 	int chosen = -1, last = -1;
@@ -831,7 +839,7 @@ static void observe(wfc_state *s, int node, uint64_t *rng)
 		for (uint64_t bits = w[k]; bits; bits &= bits - 1) {
 			int t = k * 64 + __builtin_ctzll(bits);
 			last = t;
-			partial += prior ? m->weights[t] * prior[t] : m->weights[t];
+			partial += prior ? m->weights[t] * prior_at(s, node, t) : m->weights[t];
 			if (partial >= threshold) {
 				chosen = t;
 				break;

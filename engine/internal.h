@@ -110,6 +110,13 @@ struct wfc_state {
 
 	/* guidance (guide.c), fast mode only; NULL when unset */
 	float *priors;    /* cells * T multipliers of the global weights */
+	/* or the same over a vocabulary (wfc_state_set_vocab_priors):
+	 * prior(cell, t) = vprior_floor + vpriors[entry * cells + cell] with
+	 * entry = vprior_entry[t] (T ints, -1: floor only) */
+	float *vpriors;
+	int32_t *vprior_entry;
+	float vprior_floor;
+	int vprior_count; /* V */
 	int32_t *pins;    /* cells: pattern a cell must hold, -1 free */
 	int pin_conflict; /* cell where the pins alone contradicted, else -1 */
 };

@@ -117,6 +117,8 @@ void wfc_state_destroy(wfc_state *s)
 	free(s->dirty);
 	free(s->scratch);
 	free(s->priors);
+	free(s->vpriors);
+	free(s->vprior_entry);
 	free(s->pins);
 	free(s);
 }

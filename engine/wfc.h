@@ -240,6 +240,15 @@ const char *wfc_status_name(wfc_status st);
  * where it showed (else -1): the pins are impossible, not the seed.
  */
 wfc_status wfc_state_set_priors(wfc_state *s, const float *priors, wfc_error *err);
+/* The same priors in the shape of a generator's softmax, without a cells
+ * * T array: V vocabulary entries, entry v standing for pattern
+ * pattern_of[v] (distinct, < T); p holds V planes of cells values,
+ * [v * cells + cell]; prior(cell, pattern_of[v]) = floor + p[v * cells +
+ * cell] and floor for patterns outside the vocabulary. p >= 0, floor >= 0,
+ * all finite. Replaces wfc_state_set_priors' priors and vice versa; p NULL
+ * clears. */
+wfc_status wfc_state_set_vocab_priors(wfc_state *s, const float *p, int V,
+                                      const int32_t *pattern_of, float floor, wfc_error *err);
 wfc_status wfc_state_set_pins(wfc_state *s, const int32_t *pins, wfc_error *err);
 int wfc_state_pin_conflict(const wfc_state *s);
 

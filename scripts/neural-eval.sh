@@ -14,8 +14,16 @@
 # `wfc eval --grids`; only the onehot data set and the DCGAN-onehot are
 # made (when missing). Table in $OUT_DIR/guided/table.md.
 #
-# Usage: scripts/neural-eval.sh [SHARED] [guided]
-#   (env: COUNT, STEPS, WIDTH, EVAL, WFC; guided: GCOUNT, NOISE_SETS, STRENGTHS)
+# "anchors" scores guided WFC's anchors (docs/NEURAL.md, "Anchors"): an
+# oracle stands in for a generator that is right on 1 - F of the cells
+# (nngrids --oracle: held-out WFC grids, seeds 100000 on, with 4x4 blocks of
+# random entries over a fraction F in WRONGS), guided with priors only and
+# with anchors, against plain WFC; then the DCGAN-onehot itself with and
+# without anchors. GCOUNT grids per row; table in $OUT_DIR/anchors/table.md.
+#
+# Usage: scripts/neural-eval.sh [SHARED] [guided|anchors]
+#   (env: COUNT, STEPS, WIDTH, EVAL, WFC; guided: GCOUNT, NOISE_SETS, STRENGTHS;
+#    anchors: GCOUNT, WRONGS)
 set -euo pipefail
 SHARED=${1:-../shared}
 MODE=${2:-all}
@@ -31,7 +39,7 @@ ENTRY=4 # Flowers: N=3, symmetry 2, periodic, ground
 mkdir -p "$OUT"
 
 FORMATS="onehot rgb"
-[ "$MODE" = guided ] && FORMATS=onehot
+[ "$MODE" != all ] && FORMATS=onehot
 for fmt in $FORMATS; do
 	[ -f "$OUT/flowers-$fmt.st" ] ||
 		"$WFC" dataset --xml "$XML" --entry $ENTRY --size 64 --count "$COUNT" --format "$fmt" \
@@ -48,6 +56,51 @@ train() { # name data arch [extra...]
 	echo "$name: $STEPS steps in $((SECONDS - t0)) s" | tee -a "$OUT/train-times.txt"
 }
 train dcgan-onehot onehot dcgan --width "$WIDTH"
+
+if [ "$MODE" = anchors ]; then
+	NNGRIDS=$(dirname "$WFC")/nngrids
+	GCOUNT=${GCOUNT:-1000}
+	WRONGS=${WRONGS:-0.05 0.2 0.5}
+	A=$OUT/anchors
+	mkdir -p "$A"
+	[ -f "$OUT/flowers-heldout.st" ] ||
+		"$WFC" dataset --xml "$XML" --entry $ENTRY --size 64 --count "$GCOUNT" --format onehot \
+			--seed 100000 -o "$OUT/flowers-heldout.st" -q
+	ck=$OUT/dcgan-onehot/generator.safetensors
+	arow() { # name label mode [nngrids options...]
+		local name=$1 label=$2 mode=$3
+		shift 3
+		"$NNGRIDS" "$ck" --mode "$mode" --count "$GCOUNT" --seed 100000 "$@" \
+			-o "$A/$name.st" 2>"$A/$name.log"
+		"$WFC" eval --data "$OUT/flowers-onehot.st" --grids "$A/$name.st" --json "$A/$name.json" \
+			>/dev/null
+		local j="$A/$name.json" l="$A/$name.log"
+		v() { sed -n "s/^ *\"$1\": *\([^,]*\),\{0,1\}\$/\1/p" "$j"; }
+		local per anch
+		per=$(sed -n 's/.*per valid grid: \([0-9.]*\) ms CPU (generator \([0-9.]*\), WFC \([0-9.]*\)), \([0-9.]*\) failed attempts, \([0-9.]*\) repairs/\1 \2 \3 \4 \5/p' "$l")
+		anch=$(sed -n 's/.*: \([0-9.]*\)% of cells anchored, \([0-9.]*\)% of them dropped/\1% (\2% dropped)/p' "$l")
+		# shellcheck disable=SC2086 # five numbers, split on purpose
+		set -- $per
+		printf '| %s | %s | %s | %.5f | %.5f | %.3f | %.2f | %s (forward %s + WFC %s) |\n' "$label" \
+			"$(v valid_rate)" "${anch:--}" "$(v kl2)" "$(v kl3)" "$4" "$5" "$1" "$2" "$3"
+	}
+	{
+		echo "| $GCOUNT grids, 64x64, Flowers | valid | anchored | KL 2x2 | KL 3x3 |" \
+			"failed attempts / valid | repairs / valid | CPU ms / valid level |"
+		echo "|---|---|---|---|---|---|---|---|"
+		arow wfc "plain WFC" wfc
+		for w in $WRONGS; do
+			arow "oracle-$w-priors" "oracle, $w wrong, priors" guided --oracle "$OUT/flowers-heldout.st" \
+				--wrong "$w" --anchors 0
+			arow "oracle-$w-anchors" "oracle, $w wrong, anchors" guided --oracle "$OUT/flowers-heldout.st" \
+				--wrong "$w" --anchors 1
+		done
+		arow dcgan-priors "DCGAN-onehot, priors" guided --anchors 0
+		arow dcgan-anchors "DCGAN-onehot, anchors" guided --anchors 1
+	} >"$A/table.md"
+	cat "$A/table.md"
+	exit 0
+fi
 
 if [ "$MODE" = guided ]; then
 	NNGRIDS=$(dirname "$WFC")/nngrids

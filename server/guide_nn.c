@@ -19,58 +19,115 @@
  */
 #include "jobs_nn.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { SRV_NN_ANCHOR_TRIES = 6, SRV_NN_ANCHOR_DROP_RADIUS = 2 };
 
-/* Does pattern b agree with pattern a in direction d (engine directions)? */
-static bool agrees(const wfc_model *wm, int d, int a, int b)
+wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_generator *g,
+                             const float *probs, float floor, wfc_error *err)
 {
-	int len = 0;
-	const int32_t *list = wfc_model_propagator(wm, d, a, &len);
-	for (int k = 0; k < len; k++)
-		if (list[k] == b) return true;
-	return false;
+	int W = wfc_model_width(wm), H = wfc_model_height(wm), S = g->cfg.size, V = g->vocab;
+	if (S == W && S == H)
+		return wfc_state_set_vocab_priors(st, probs, V, g->vocab_ids, floor, err);
+	/* cell (x, y) of the generator is node (x, y) of the model
+	 * (api/dataset_gen.h); cells it does not cover get the floor only */
+	size_t cells = (size_t)W * H;
+	float *planes = calloc((size_t)V * cells, sizeof *planes);
+	if (!planes) {
+		snprintf(err->message, sizeof err->message, "out of memory for priors");
+		return WFC_ERR_NOMEM;
+	}
+	for (int v = 0; v < V; v++)
+		for (int y = 0; y < S && y < H; y++)
+			for (int x = 0; x < S && x < W; x++)
+				planes[v * cells + (size_t)y * W + x] = probs[((size_t)v * S + y) * S + x];
+	wfc_status rc = wfc_state_set_vocab_priors(st, planes, V, g->vocab_ids, floor, err);
+	free(planes);
+	return rc;
+}
+
+/* ok[(d * V + a) * V + b]: entry b may sit in direction d of entry a (the
+ * model's propagator, read once per run rather than once per pair). */
+static uint8_t *vocab_agreement(const wfc_model *wm, const nn_generator *g)
+{
+	int T = wfc_model_pattern_count(wm), V = g->vocab;
+	int32_t *entry = malloc((size_t)T * sizeof *entry);
+	uint8_t *ok = calloc((size_t)4 * V * V, 1);
+	if (!entry || !ok) {
+		free(entry), free(ok);
+		return NULL;
+	}
+	for (int t = 0; t < T; t++)
+		entry[t] = -1;
+	for (int v = 0; v < V; v++)
+		if (g->vocab_ids[v] >= 0 && g->vocab_ids[v] < T) entry[g->vocab_ids[v]] = v;
+	for (int d = 0; d < 4; d++)
+		for (int a = 0; a < V; a++) {
+			int len = 0, t = g->vocab_ids[a];
+			if (t < 0 || t >= T) continue;
+			const int32_t *list = wfc_model_propagator(wm, d, t, &len);
+			for (int k = 0; k < len; k++)
+				if (entry[list[k]] >= 0) ok[((size_t)d * V + a) * V + entry[list[k]]] = 1;
+		}
+	free(entry);
+	return ok;
 }
 
 long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *wm,
                     int32_t *pins)
 {
 	int W = wfc_model_width(wm), H = wfc_model_height(wm), S = g->cfg.size, V = g->vocab;
+	int T = wfc_model_pattern_count(wm);
 	bool periodic = wfc_model_periodic(wm);
 	size_t ss = (size_t)S * S;
 	int32_t *best = malloc((size_t)W * H * sizeof *best);
-	if (!best) return -1;
-	/* the most likely pattern of every node the generator covers */
+	uint8_t *ok = vocab_agreement(wm, g);
+	if (!best || !ok) {
+		free(best), free(ok);
+		return -1;
+	}
+	/* the most likely entry of every node the generator covers, -1
+	 * elsewhere; entry by entry, so the planes are read in order */
+	int32_t *top = calloc(ss, sizeof *top);
+	float *top_p = malloc(ss * sizeof *top_p);
+	if (!top || !top_p) {
+		free(best), free(ok), free(top), free(top_p);
+		return -1;
+	}
+	memcpy(top_p, probs, ss * sizeof *top_p);
+	for (int v = 1; v < V; v++) {
+		const float *plane = probs + (size_t)v * ss;
+		for (size_t q = 0; q < ss; q++)
+			if (plane[q] > top_p[q]) top_p[q] = plane[q], top[q] = v;
+	}
 	for (int i = 0; i < W * H; i++)
 		best[i] = -1;
 	for (int y = 0; y < S && y < H; y++)
 		for (int x = 0; x < S && x < W; x++) {
-			int top = 0;
-			for (int v = 1; v < V; v++)
-				if (probs[v * ss + (size_t)y * S + x] > probs[top * ss + (size_t)y * S + x])
-					top = v;
-			if (wfc_model_is_node(wm, x, y)) best[y * W + x] = g->vocab_ids[top];
+			int v = top[(size_t)y * S + x], t = g->vocab_ids[v];
+			if (t >= 0 && t < T && wfc_model_is_node(wm, x, y)) best[y * W + x] = v;
 		}
+	free(top), free(top_p);
 	static const int dx[4] = {-1, 0, 1, 0}, dy[4] = {0, 1, 0, -1};
 	long anchors = 0;
 	for (int y = 0; y < H; y++)
 		for (int x = 0; x < W; x++) {
 			int a = best[y * W + x];
 			if (a < 0 || pins[y * W + x] >= 0) continue;
-			bool ok = true;
-			for (int d = 0; d < 4 && ok; d++) {
+			bool agree = true;
+			for (int d = 0; d < 4 && agree; d++) {
 				int nx = x + dx[d], ny = y + dy[d];
 				if (periodic) nx = (nx + W) % W, ny = (ny + H) % H;
 				if (nx < 0 || ny < 0 || nx >= W || ny >= H) continue;
 				int b = best[ny * W + nx];
 				/* a neighbour with no guess (a non-node) does not count */
-				if (b >= 0 && !agrees(wm, d, a, b)) ok = false;
+				if (b >= 0 && !ok[((size_t)d * V + a) * V + b]) agree = false;
 			}
-			if (ok) pins[y * W + x] = a, anchors++;
+			if (agree) pins[y * W + x] = g->vocab_ids[a], anchors++;
 		}
-	free(best);
+	free(best), free(ok);
 	return anchors;
 }
 

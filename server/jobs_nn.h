@@ -49,10 +49,12 @@ struct cJSON;
  * 0, or 422/500 with p. srv_request_env.neural_parse. */
 int srv_nn_build_spec(const srv_request_env *env, struct cJSON *root, void *out, srv_problem *p);
 
-/* The priors of a guided run (cells * T of wm, malloc'd) from one
- * generator output probs (vocab, size, size); NULL with p filled. */
-float *srv_nn_priors(const float *probs, const nn_generator *g, const wfc_model *wm,
-                     srv_problem *p);
+/* Sets st's priors from one generator output probs (vocab, size, size):
+ * prior(cell, vocab_ids[v]) = floor + p_v, floor for every other pattern
+ * (wfc_state_set_vocab_priors). WFC_ERR_INPUT with err when the
+ * checkpoint's vocab_ids do not fit wm. */
+wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_generator *g,
+                             const float *probs, float floor, wfc_error *err);
 
 /* Anchors (guide_nn.c): sets pins[cell] to the generator's most likely
  * pattern at every node where it agrees with its four neighbours' most

@@ -146,46 +146,13 @@ done:
 	free(x), free(img), free(px), free(idx);
 }
 
-/* priors (cells * T) from the generator's softmax over the vocabulary. */
-float *srv_nn_priors(const float *probs, const nn_generator *g, const wfc_model *wm, srv_problem *p)
-{
-	int T = wfc_model_pattern_count(wm), W = wfc_model_width(wm), H = wfc_model_height(wm);
-	int S = g->cfg.size, V = g->vocab;
-	for (int v = 0; v < V; v++)
-		if (g->vocab_ids[v] < 0 || g->vocab_ids[v] >= T) {
-			srv_problem_set(
-			    p, 500, "internal", NULL,
-			    "the checkpoint's vocab_ids do not match its spec (entry %d is "
-			    "pattern %d of %d)",
-			    v, (int)g->vocab_ids[v], T);
-			return NULL;
-		}
-	size_t cells = (size_t)W * H;
-	float *pr = malloc(cells * (size_t)T * sizeof *pr);
-	if (!pr) {
-		srv_problem_set(p, 500, "internal", NULL, "out of memory for the priors");
-		return NULL;
-	}
-	for (size_t i = 0; i < cells * (size_t)T; i++)
-		pr[i] = SRV_NN_PRIOR_EPS;
-	/* cell (x, y) of the generator is node (x, y) of the model (api/dataset_gen.h) */
-	for (int y = 0; y < S && y < H; y++)
-		for (int x = 0; x < S && x < W; x++) {
-			float *row = pr + ((size_t)y * W + x) * T;
-			for (int v = 0; v < V; v++)
-				row[g->vocab_ids[v]] +=
-				    probs[(size_t)v * S * S + (size_t)y * S + x];
-		}
-	return pr;
-}
-
 static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int32_t seed,
                        srv_run_control *ctl, srv_job_outcome *out)
 {
 	const nn_generator *g = &m->gen;
 	wfc_model *wm = NULL;
 	wfc_state *st = NULL;
-	float *probs = NULL, *pr = NULL;
+	float *probs = NULL;
 	int32_t *pins = NULL, *user = NULL;
 	api_error e = {0};
 	wfc_error we = {{0}};
@@ -200,11 +167,10 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 		srv_problem_set(&out->error, 422, "invalid-spec", NULL, "%s", we.message);
 		goto done;
 	}
-	if (!(probs = sample(m, (uint64_t)(uint32_t)seed, 1, &out->error)) ||
-	    !(pr = srv_nn_priors(probs, g, wm, &out->error)))
-		goto done;
-	if (wfc_state_set_priors(st, pr, &we) != WFC_OK) {
-		srv_problem_set(&out->error, 500, "internal", NULL, "priors: %s", we.message);
+	if (!(probs = sample(m, (uint64_t)(uint32_t)seed, 1, &out->error))) goto done;
+	if (srv_nn_set_priors(st, wm, g, probs, SRV_NN_PRIOR_EPS, &we) != WFC_OK) {
+		srv_problem_set(&out->error, 500, "internal", NULL,
+		                "the checkpoint's priors do not fit its spec: %s", we.message);
 		goto done;
 	}
 	int W = wfc_model_width(wm), H = wfc_model_height(wm), T = wfc_model_pattern_count(wm);
@@ -265,7 +231,7 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 	}
 	srv_run_outcome(wm, st, ws, seed, attempts, "other seeds or more attempts", ctl, out);
 done:
-	free(probs), free(pr), free(pins), free(user);
+	free(probs), free(pins), free(user);
 	wfc_state_destroy(st);
 	wfc_model_destroy(wm);
 }

@@ -179,3 +179,67 @@ Test(guide, priors_steer_towards_a_layout)
 	wfc_state_destroy(s);
 	wfc_model_destroy(m);
 }
+
+/* Priors over a vocabulary are the per-cell priors they stand for: the
+ * same runs, bit for bit, for a vocabulary that leaves patterns out. */
+Test(guide, vocabulary_priors_equal_the_full_array)
+{
+	wfc_model *m = rooms_model(SIDE, true);
+	wfc_state *s = NULL;
+	wfc_error err;
+	cr_assert_eq(wfc_state_create(m, &s, &err), WFC_OK);
+	int T = wfc_model_pattern_count(m), cells = SIDE * SIDE, V = T - 2;
+	int32_t *pattern_of = malloc(V * sizeof *pattern_of);
+	float *p = malloc((size_t)V * cells * sizeof *p);
+	float *full = malloc((size_t)T * cells * sizeof *full);
+	int32_t *first = malloc(cells * sizeof *first);
+	const float floor = 0.01f;
+	for (int v = 0; v < V; v++)
+		pattern_of[v] = (v * 7 + 3) % T; /* a permutation of T minus 2 patterns */
+	uint32_t lcg = 99;
+	for (int t = 0; t < T; t++)
+		for (int i = 0; i < cells; i++)
+			full[(size_t)i * T + t] = floor;
+	for (int v = 0; v < V; v++)
+		for (int i = 0; i < cells; i++) {
+			lcg = lcg * 1103515245u + 12345u;
+			float x = (float)((lcg >> 16) % 1000) / 1000.0f;
+			p[(size_t)v * cells + i] = x;
+			full[(size_t)i * T + pattern_of[v]] = floor + x;
+		}
+	for (int seed = 1; seed <= 10; seed++) {
+		cr_assert_eq(wfc_state_set_priors(s, full, &err), WFC_OK);
+		wfc_status a = wfc_run(s, seed, -1, NULL);
+		memcpy(first, wfc_state_observed(s), cells * sizeof *first);
+		cr_assert_eq(wfc_state_set_vocab_priors(s, p, V, pattern_of, floor, &err), WFC_OK,
+		             "%s", err.message);
+		cr_assert_eq(wfc_run(s, seed, -1, NULL), a);
+		cr_assert_arr_eq(wfc_state_observed(s), first, cells * sizeof *first, "seed %d", seed);
+	}
+	/* and they do guide: without them the runs differ */
+	cr_assert_eq(wfc_state_set_vocab_priors(s, NULL, 0, NULL, 0, &err), WFC_OK);
+	int differ = 0;
+	for (int seed = 1; seed <= 10; seed++) {
+		cr_assert_eq(wfc_state_set_priors(s, full, &err), WFC_OK);
+		wfc_run(s, seed, -1, NULL);
+		memcpy(first, wfc_state_observed(s), cells * sizeof *first);
+		cr_assert_eq(wfc_state_set_priors(s, NULL, &err), WFC_OK);
+		wfc_run(s, seed, -1, NULL);
+		differ += memcmp(first, wfc_state_observed(s), cells * sizeof *first) != 0;
+	}
+	cr_assert_gt(differ, 0);
+	/* bad input: a repeated pattern, a negative prior, too many entries */
+	pattern_of[1] = pattern_of[0];
+	cr_assert_eq(wfc_state_set_vocab_priors(s, p, V, pattern_of, floor, &err), WFC_ERR_INPUT);
+	cr_assert(strstr(err.message, "distinct"), "%s", err.message);
+	pattern_of[1] = (1 * 7 + 3) % T;
+	p[5] = -1;
+	cr_assert_eq(wfc_state_set_vocab_priors(s, p, V, pattern_of, floor, &err), WFC_ERR_INPUT);
+	p[5] = 0;
+	cr_assert_eq(wfc_state_set_vocab_priors(s, p, T + 1, pattern_of, floor, &err),
+	             WFC_ERR_INPUT);
+	cr_assert_eq(wfc_state_set_vocab_priors(s, p, V, pattern_of, -1, &err), WFC_ERR_INPUT);
+	free(pattern_of), free(p), free(full), free(first);
+	wfc_state_destroy(s);
+	wfc_model_destroy(m);
+}

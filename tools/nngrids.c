@@ -8,7 +8,7 @@
  * raw: sample i of seed S (i < N), each cell the most likely vocabulary
  * entry, drawn B at a time (default 32) on --device (cpu, cuda or auto;
  * default cpu, the figures of docs/NEURAL.md). guided: what the server's guided jobs do (server/runner_nn.c,
- * srv_nn_priors): the generator's sample 0 of seed S + i gives the priors of
+ * srv_nn_set_priors): the generator's sample 0 of seed S + i gives the priors of
  * one WFC run of the checkpoint's spec with seed S + i (attempts S + i + k,
  * up to 10), each cell mapped back to its vocabulary entry (-1 for a
  * pattern outside the vocabulary). wfc: the same WFC runs without priors
@@ -24,8 +24,15 @@
  *   --strength B     each prior raised to the power B (0: plain WFC; 1);
  *   --calibrate 1    the generator's own tile mix divided out (reshape);
  *   --confidence C   guide only cells whose top entry has p >= C (0: all);
- *   --anchors 0      priors only: no anchors (guide_nn.c), as before them.
+ *   --anchors 0      priors only: no anchors (guide_nn.c), as before them;
+ *   --oracle DATA --wrong F   no network: the "generator" of grid i is grid
+ *                    i of the data set DATA (same spec; held out: other seeds
+ *                    than the training set's) as one-hot, with 4x4 blocks of
+ *                    random entries over a fraction F of the cells. What
+ *                    guided WFC gains from a generator right on 1 - F of the
+ *                    cells; its time has no forward in it.
  */
+#include "../api/dataset.h"
 #include "../api/json_spec.h"
 #include "../api/safetensors.h"
 #include "../nn/checkpoint.h"
@@ -49,8 +56,8 @@ static double clock_s(clockid_t id)
 
 static const char USAGE[] =
     "usage: nngrids CKPT --mode raw|guided|wfc [--count N] [--seed S] [--strength B] "
-    "[--calibrate 0|1] [--confidence C] [--anchors 0|1] [--device cpu|cuda|auto] [--batch B] "
-    "-o OUT";
+    "[--calibrate 0|1] [--confidence C] [--anchors 0|1] [--oracle DATA --wrong F] "
+    "[--device cpu|cuda|auto] [--batch B] -o OUT";
 
 static int die(const char *what)
 {
@@ -103,6 +110,36 @@ static long reshape(float *x, int V, int S, bool calibrate, float confidence, fl
 	return kept;
 }
 
+/* The oracle's output for grid i (see --oracle): one-hot of ds's grid i
+ * (mod count) in g's vocabulary, 4x4 blocks of random entries over a
+ * fraction `wrong` of the cells. to_vocab: engine pattern -> g's entry. */
+static void oracle(const api_dataset *ds, const int32_t *to_vocab, int V, long i, float wrong,
+                   uint64_t seed, float *x)
+{
+	int S = ds->size;
+	size_t ss = (size_t)S * S;
+	const int32_t *grid = ds->states + (size_t)(i % ds->count) * ss;
+	memset(x, 0, (size_t)V * ss * sizeof *x);
+	uint64_t r = seed * 0x9E3779B97F4A7C15ull + 1;
+	uint8_t *bad = calloc(ss, 1);
+	if (!bad) return;
+	size_t nbad = 0;
+	while ((float)nbad < wrong * (float)ss) {
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		int bx = (int)(r >> 33) % S, by = (int)(r >> 45) % S;
+		for (int y = by; y < by + 4; y++)
+			for (int xx = bx; xx < bx + 4; xx++)
+				nbad += !bad[(size_t)(y % S) * S + xx % S], bad[(size_t)(y % S) * S + xx % S] = 1;
+	}
+	for (size_t q = 0; q < ss; q++) {
+		int v = to_vocab[ds->vocab_ids[grid[q]]];
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		if (bad[q] || v < 0) v = (int)((r >> 33) % (uint64_t)V);
+		x[(size_t)v * ss + q] = 1;
+	}
+	free(bad);
+}
+
 /* Contradictions met while making the grids, and the anchors. */
 typedef struct {
 	long failed_attempts, repairs, anchors, dropped;
@@ -110,7 +147,7 @@ typedef struct {
 
 /* One guided grid (vocabulary indices) into out; 0, or -1 after 10 attempts
  * (attempt k with seed + k, as run_guided does). */
-static int guided(const nn_generator *g, const float *probs, float strength, bool anchored,
+static int guided(const nn_generator *g, float *probs, float strength, bool anchored,
                   const api_spec *spec, int32_t seed, float *out, tally *tl)
 {
 	wfc_model *wm = NULL;
@@ -118,30 +155,24 @@ static int guided(const nn_generator *g, const float *probs, float strength, boo
 	int32_t *pins = NULL;
 	api_error e = {0};
 	wfc_error we = {{0}};
-	srv_problem p;
 	int rc = -1;
 	if (api_spec_build_model(spec, &wm, &e) != API_OK ||
 	    wfc_state_create(wm, &st, &we) != WFC_OK)
 		goto done;
-	if (probs) { /* NULL: plain WFC, the baseline */
-		float *pr = srv_nn_priors(probs, g, wm, &p);
-		size_t n = (size_t)wfc_model_width(wm) * wfc_model_height(wm) *
-		           (size_t)wfc_model_pattern_count(wm);
-		/* every pattern outside the generator's guess holds exactly the floor */
-		float floor_b = powf(SRV_NN_PRIOR_EPS, strength);
-		for (size_t i = 0; pr && strength != 1 && i < n; i++)
-			pr[i] = pr[i] == SRV_NN_PRIOR_EPS ? floor_b : powf(pr[i], strength);
-		if (!pr || wfc_state_set_priors(st, pr, &we) != WFC_OK) {
-			free(pr);
-			goto done;
-		}
-		free(pr);
-	}
 	int cells = wfc_model_width(wm) * wfc_model_height(wm);
 	if (!(pins = malloc((size_t)cells * sizeof *pins))) goto done;
 	for (int i = 0; i < cells; i++)
 		pins[i] = -1;
+	/* anchors first: they read the generator's own argmax */
 	if (probs && anchored) tl->anchors += srv_nn_anchors(probs, g, wm, pins);
+	if (probs) { /* NULL: plain WFC, the baseline */
+		/* strength B: prior^B = floor^B + ((floor + p)^B - floor^B) */
+		float floor_b = powf(SRV_NN_PRIOR_EPS, strength);
+		size_t n = (size_t)g->vocab * g->cfg.size * g->cfg.size;
+		for (size_t i = 0; strength != 1 && i < n; i++)
+			probs[i] = powf(SRV_NN_PRIOR_EPS + probs[i], strength) - floor_b;
+		if (srv_nn_set_priors(st, wm, g, probs, floor_b, &we) != WFC_OK) goto done;
+	}
 	srv_nn_guide_tally gt = {0};
 	wfc_status ws = srv_nn_run_anchored(st, wm, pins, NULL, seed, 10, NULL, &gt, &we);
 	tl->repairs += gt.repairs;
@@ -169,7 +200,8 @@ int main(int argc, char **argv)
 {
 	const char *ckpt = NULL, *mode = "raw", *outp = NULL;
 	long count = 100, seed = 1, chunk = 32;
-	const char *device = "cpu";
+	const char *device = "cpu", *oracle_path = NULL;
+	float wrong = 0;
 	float strength = 1, confidence = 0;
 	bool calibrate = false, anchored = true;
 	for (int i = 1; i < argc; i++) {
@@ -191,6 +223,10 @@ int main(int argc, char **argv)
 			calibrate = strtol(v, NULL, 10) != 0;
 		else if (!strcmp(o, "--confidence"))
 			confidence = strtof(v, NULL);
+		else if (!strcmp(o, "--oracle"))
+			oracle_path = v;
+		else if (!strcmp(o, "--wrong"))
+			wrong = strtof(v, NULL);
 		else if (!strcmp(o, "--anchors"))
 			anchored = strtol(v, NULL, 10) != 0;
 		else if (!strcmp(o, "--device"))
@@ -223,6 +259,23 @@ int main(int argc, char **argv)
 	if (is_guided && api_spec_from_json(g.spec_json, strlen(g.spec_json), NULL, &spec, &e))
 		return die(e.message);
 	int S = g.cfg.size, C = g.cfg.channels;
+	api_dataset ods = {0};
+	int32_t *to_vocab = NULL;
+	if (oracle_path) {
+		if (!is_guided || !(wrong >= 0 && wrong <= 1)) return die(USAGE);
+		if (api_dataset_load(oracle_path, &ods, &e)) return die(e.message);
+		if (ods.size != S || !ods.vocab_ids) return die("the oracle's data set does not fit");
+		int T = 0;
+		for (int v = 0; v < ods.vocab; v++)
+			T = ods.vocab_ids[v] >= T ? ods.vocab_ids[v] + 1 : T;
+		for (int v = 0; v < g.vocab; v++)
+			T = g.vocab_ids[v] >= T ? g.vocab_ids[v] + 1 : T;
+		if (!(to_vocab = malloc((size_t)T * sizeof *to_vocab))) return die("out of memory");
+		for (int t = 0; t < T; t++)
+			to_vocab[t] = -1;
+		for (int v = 0; v < g.vocab; v++)
+			to_vocab[g.vocab_ids[v]] = v;
+	}
 	size_t ss = (size_t)S * S, per = (size_t)C * ss;
 	float *states = malloc((size_t)count * ss * sizeof *states);
 	/* raw: samples drawn at once (the same samples in any chunking) */
@@ -251,7 +304,9 @@ int main(int argc, char **argv)
 		for (long i = 0; i < count; i++) {
 			uint64_t s = (uint64_t)(seed + i);
 			double t1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-			if (!plain && nn_sample_batch(&g.g, g.z, g.cfg.latent, s, 0, 1, x))
+			if (oracle_path)
+				oracle(&ods, to_vocab, C, i, wrong, s, x);
+			else if (!plain && nn_sample_batch(&g.g, g.z, g.cfg.latent, s, 0, 1, x))
 				return die("out of memory sampling");
 			if (!plain) kept += (double)reshape(x, C, S, calibrate, confidence, cell);
 			t_gen += clock_s(CLOCK_PROCESS_CPUTIME_ID) - t1;
@@ -293,6 +348,8 @@ int main(int argc, char **argv)
 	if (is_guided) api_spec_free(&spec);
 	free(states), free(x), free(px), free(idx), free(cell);
 	nn_generator_free(&g);
+	free(to_vocab);
+	if (oracle_path) api_dataset_free(&ods);
 	nn_backend_destroy(be);
 	return 0;
 }
