@@ -167,7 +167,12 @@ wfc_status srv_nn_run_anchored(wfc_state *st, const wfc_model *wm, int32_t *pins
 	t->pin_conflict = -1;
 	wfc_status ws = WFC_CONTRADICTION;
 	for (int k = 0; k < attempts;) {
-		wfc_status ps = wfc_state_set_pins(st, pins, err);
+		/* no pins at all: none for the engine either, so its start is a
+		 * plain one (repairable) rather than a pinned one */
+		bool any = false;
+		for (int i = 0; i < W * H && !any; i++)
+			any = pins[i] >= 0;
+		wfc_status ps = wfc_state_set_pins(st, any ? pins : NULL, err);
 		if (ps != WFC_OK) return ps;
 		ws = wfc_run(st, (int32_t)((uint32_t)seed + (uint32_t)k), -1, obs);
 		t->repairs += wfc_state_repairs(st);
