@@ -71,8 +71,9 @@ static int write_meta(api_st_writer *w, const nn_gan *gan, const nn_ckpt_info *i
 	rc |= meta_set(w, "source", "%s", info->source ? info->source : "");
 	rc |= meta_set(w, "config",
 	               "{\"batch\":%d,\"lr\":%.9g,\"betas\":[%.9g,%.9g],\"clip\":%.9g,"
-	               "\"n_critic\":%d,\"epoch\":%d}",
-	               c->batch, c->lr, c->beta1, c->beta2, c->clip, c->n_critic, epoch);
+	               "\"n_critic\":%d,\"epoch\":%d,\"loss\":\"%s\"}",
+	               c->batch, c->lr, c->beta1, c->beta2, c->clip, c->n_critic, epoch,
+	               c->loss == NN_LOSS_WASSERSTEIN ? "wasserstein" : "bce");
 	char *colors = colors_json(info->colors, info->vocab);
 	rc |= !colors || api_st_set_meta(w, "colors", colors, NULL);
 	free(colors);
@@ -135,7 +136,7 @@ int nn_ckpt_save_state(const char *path, const nn_trainer *t, const nn_ckpt_info
 	const nn_gan *gan = &t->gan;
 	api_st_writer *w = api_st_writer_create();
 	if (!w) return fail(err, errlen, path, &(api_error){"out of memory", ""});
-	int adam = gan->cfg.arch == NN_ARCH_DCGAN;
+	int adam = !nn_gan_wasserstein(&gan->cfg);
 	const char *m0 = adam ? "exp_avg." : "square_avg.";
 	char pg[64], pd[64], pg2[64], pd2[64];
 	snprintf(pg, sizeof pg, "optG.%s", m0);
@@ -209,9 +210,11 @@ int nn_ckpt_config(const api_safetensors *st, nn_gan_config *cfg, uint64_t *seed
 		/* the fields written by write_meta, in its order */
 		int batch = 0, n_critic = 0, epoch = 0;
 		float lr = 0, b1 = 0, b2 = 0, clip = 0;
+		/* "loss" came later: files without it were trained with BCE */
+		if (strstr(conf, "\"loss\":\"wasserstein\"")) cfg->loss = NN_LOSS_WASSERSTEIN;
 		if (sscanf(conf,
 		           "{\"batch\":%d,\"lr\":%g,\"betas\":[%g,%g],\"clip\":%g,\"n_critic\":%d,"
-		           "\"epoch\":%d}",
+		           "\"epoch\":%d",
 		           &batch, &lr, &b1, &b2, &clip, &n_critic, &epoch) == 7 &&
 		    batch > 0 && n_critic > 0 && lr > 0) {
 			cfg->batch = batch;
@@ -259,7 +262,7 @@ static int load_seq(const api_safetensors *st, nn_seq *s, const char *prefix, in
 static int restore(const api_safetensors *st, nn_trainer *t, char *err, size_t errlen)
 {
 	nn_gan *gan = &t->gan;
-	int adam = gan->cfg.arch == NN_ARCH_DCGAN;
+	int adam = !nn_gan_wasserstein(&gan->cfg);
 	const char *m0 = adam ? "exp_avg." : "square_avg.";
 	char pg[64], pd[64];
 	snprintf(pg, sizeof pg, "optG.%s", m0);

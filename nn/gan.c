@@ -93,7 +93,7 @@ int nn_gan_create(nn_gan *gan, const nn_gan_config *cfg, nn_backend *be, nn_rng 
 	memset(gan, 0, sizeof *gan);
 	gan->cfg = *cfg;
 	gan->be = be;
-	int moments = cfg->arch == NN_ARCH_DCGAN ? 2 : 1; /* Adam m, v; RMSprop v */
+	int moments = nn_gan_wasserstein(cfg) ? 1 : 2; /* RMSprop v; Adam m, v */
 	if (nn_gan_build_generator(&gan->g, cfg, err, errlen) ||
 	    nn_gan_build_discriminator(&gan->d, cfg, err, errlen))
 		return -1;
@@ -112,7 +112,7 @@ int nn_gan_create(nn_gan *gan, const nn_gan_config *cfg, nn_backend *be, nn_rng 
 		nn_gan_destroy(gan);
 		return -1;
 	}
-	if (cfg->arch == NN_ARCH_WGAN_DENSE) nn_clip(be, gan->d.nparams, cfg->clip, gan->d.params);
+	if (nn_gan_wasserstein(cfg)) nn_clip(be, gan->d.nparams, cfg->clip, gan->d.params);
 	return 0;
 }
 
@@ -136,8 +136,8 @@ void nn_gan_draw_latents(nn_gan *gan, nn_rng *r)
 
 int nn_gan_step(nn_gan *gan, nn_rng *r, nn_batch_fn next, void *ctx, float *loss_d, float *loss_g)
 {
-	int rc = gan->cfg.arch == NN_ARCH_DCGAN ? nn_dcgan_step(gan, r, next, ctx, loss_d, loss_g)
-	                                        : nn_wgan_step(gan, r, next, ctx, loss_d, loss_g);
+	int rc = nn_gan_wasserstein(&gan->cfg) ? nn_wgan_step(gan, r, next, ctx, loss_d, loss_g)
+	                                       : nn_dcgan_step(gan, r, next, ctx, loss_d, loss_g);
 	if (rc == 0) gan->step++;
 	return rc;
 }

@@ -9,7 +9,12 @@
  *
  * One training step (nn_gan_step) is one generator update: DCGAN first
  * does one discriminator update on one real batch, WGAN does n_critic
- * critic updates, each on its own real batch. Latents come from the
+ * critic updates, each on its own real batch. The DCGAN's layers can also
+ * be trained with the Wasserstein objective (loss NN_LOSS_WASSERSTEIN: the
+ * WGAN step, RMSprop and clipping, on the DCGAN's two networks); on
+ * onehot data its generator learns the local rules far sooner than with
+ * the BCE objective, whose discriminator wins at once by telling a softmax
+ * from a one-hot (docs/NEURAL.md). Latents come from the
  * caller's nn_rng, real batches from the caller's callback, so the caller
  * (nn/train.c) owns every source of randomness and data order.
  *
@@ -22,6 +27,9 @@
 #include "seq.h"
 
 typedef enum { NN_ARCH_DCGAN = 0, NN_ARCH_WGAN_DENSE = 1 } nn_arch;
+/* The objective: the DCGAN's is BCE unless set; the dense WGAN's is always
+ * Wasserstein. */
+typedef enum { NN_LOSS_BCE = 0, NN_LOSS_WASSERSTEIN = 1 } nn_loss;
 
 #define NN_GAN_LATENT 128
 
@@ -37,7 +45,14 @@ typedef struct {
 	float beta1, beta2; /* Adam (DCGAN) */
 	float clip;         /* WGAN critic weight clipping */
 	int n_critic;       /* WGAN critic steps per generator step */
+	nn_loss loss;       /* DCGAN only; see nn_gan_wasserstein */
 } nn_gan_config;
+
+/* Trained by the WGAN step (RMSprop, clipping, n_critic), not Adam + BCE. */
+static inline int nn_gan_wasserstein(const nn_gan_config *c)
+{
+	return c->arch == NN_ARCH_WGAN_DENSE || c->loss == NN_LOSS_WASSERSTEIN;
+}
 
 /* The issue's defaults: DCGAN Adam lr 1e-4 betas (0.5, 0.999), width 64;
  * WGAN RMSprop lr 5e-5, clip 0.01, 5 critic steps, H 512 for rgb; for

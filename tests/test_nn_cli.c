@@ -161,4 +161,8 @@ Test(nn_cli, usage_errors)
 	                             "dcgan", "-o", "/tmp/x", NULL});
 	cr_assert_eq(r.code, 2);
 	cr_assert(strstr(r.err, "--device must be auto, cpu or cuda"), "%s", r.err);
+	run_cli(&r, (const char *[]){"train", "--data", "/nonexistent", "--arch", "dcgan", "--loss",
+	                             "hinge", "-o", "/tmp/x", NULL});
+	cr_assert_eq(r.code, 2);
+	cr_assert(strstr(r.err, "invalid value 'hinge' for --loss"), "%s", r.err);
 }

@@ -362,13 +362,15 @@ Test(nn_models, generator_checkpoint_round_trip)
 	free_dataset(&ds);
 }
 
-static void resume_equals_uninterrupted(nn_arch arch, int onehot, int size)
+static void resume_equals_uninterrupted(nn_arch arch, nn_loss loss, int onehot, int size)
 {
 	char err[256];
 	api_dataset ds =
 	    make_dataset(onehot ? API_DATASET_ONEHOT : API_DATASET_RGB, 7, size, 3, -3, 3);
 	nn_gan_config c = tiny(arch, onehot, 3, size);
-	long total = arch == NN_ARCH_DCGAN ? 6 : 2; /* across an epoch boundary either way */
+	c.loss = loss;
+	/* across an epoch boundary either way (a Wasserstein step reads 5 batches) */
+	long total = nn_gan_wasserstein(&c) ? 2 : 6;
 	float *g1, *d1;
 	train_params(&ds, &c, 9, total, &g1, &d1);
 
@@ -396,12 +398,17 @@ static void resume_equals_uninterrupted(nn_arch arch, int onehot, int size)
 
 Test(nn_models, dcgan_resume_equals_uninterrupted_run)
 {
-	resume_equals_uninterrupted(NN_ARCH_DCGAN, 0, 64);
+	resume_equals_uninterrupted(NN_ARCH_DCGAN, NN_LOSS_BCE, 0, 64);
+}
+
+Test(nn_models, dcgan_wasserstein_resume_equals_uninterrupted_run)
+{
+	resume_equals_uninterrupted(NN_ARCH_DCGAN, NN_LOSS_WASSERSTEIN, 1, 64);
 }
 
 Test(nn_models, wgan_resume_equals_uninterrupted_run)
 {
-	resume_equals_uninterrupted(NN_ARCH_WGAN_DENSE, 1, 8);
+	resume_equals_uninterrupted(NN_ARCH_WGAN_DENSE, NN_LOSS_BCE, 1, 8);
 }
 
 Test(nn_models, state_file_of_another_data_set_is_refused)
@@ -509,6 +516,51 @@ Test(nn_models, wgan_critic_stays_clipped)
 		gmax = fmaxf(gmax, fabsf(g[i]));
 	cr_assert_gt(gmax, 0.05f, "the generator is not clipped");
 	free(d), free(g);
+	nn_trainer_destroy(&t);
+	free_dataset(&ds);
+}
+
+/* The DCGAN's layers with the Wasserstein objective: the critic is
+ * clipped, the generator not, the files record the loss, and the
+ * generator file is a plain DCGAN generator to every reader. */
+Test(nn_models, dcgan_wasserstein_clips_the_critic_and_records_its_loss)
+{
+	char err[256];
+	api_dataset ds = make_dataset(API_DATASET_ONEHOT, 6, 64, 3, -3, 5);
+	nn_gan_config c = tiny(NN_ARCH_DCGAN, 1, 3, 64);
+	c.loss = NN_LOSS_WASSERSTEIN;
+	c.lr = 1e-2f; /* big steps push weights against the bound */
+	nn_trainer t;
+	cr_assert_eq(nn_trainer_create(&t, &ds, &c, be, 3, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(nn_trainer_run(&t, 2, NULL, err, sizeof err), 0);
+	cr_assert(isfinite(t.loss_d) && isfinite(t.loss_g));
+	float *d = download_all(&t.gan.d, t.gan.d.params, t.gan.d.nparams);
+	int at_bound = 0;
+	for (size_t i = 0; i < t.gan.d.nparams; i++) {
+		cr_assert_leq(fabsf(d[i]), c.clip, "critic param %zu = %g", i, d[i]);
+		at_bound += fabsf(d[i]) == c.clip;
+	}
+	cr_assert_gt(at_bound, 100, "clipping never bit (%d at the bound)", at_bound);
+	nn_ckpt_info info = {.colors = ds.colors, .vocab = 3, .source = "test", .seed = 3};
+	const char *state = tmp_path("wstate.safetensors"), *gen = tmp_path("wgen.safetensors");
+	cr_assert_eq(nn_ckpt_save_state(state, &t, &info, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(nn_ckpt_save_generator(gen, &t.gan, &info, 0, err, sizeof err), 0, "%s", err);
+	api_safetensors st;
+	api_error e = {0};
+	cr_assert_eq(api_st_read_file(state, &st, &e), 0, "%s", e.message);
+	nn_gan_config back;
+	uint64_t seed;
+	cr_assert_eq(nn_ckpt_config(&st, &back, &seed, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(back.arch, NN_ARCH_DCGAN);
+	cr_assert_eq(back.loss, NN_LOSS_WASSERSTEIN);
+	cr_assert_float_eq(back.lr, 1e-2f, 1e-9);
+	api_st_free(&st);
+	nn_generator g;
+	cr_assert_eq(nn_generator_load(gen, be, 1, &g, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(g.cfg.arch, NN_ARCH_DCGAN);
+	nn_generator_free(&g);
+	unlink(state), unlink(gen);
+	free(d);
 	nn_trainer_destroy(&t);
 	free_dataset(&ds);
 }
