@@ -20,8 +20,8 @@
 #
 # usage: scripts/gpu-train.sh [OUTDIR]
 #   env: FLOWERS_XML (.gpu-carry/corpus/samples.xml), FLOWERS_COUNT (10000),
-#        TERRAIN_COUNT (4096), RUNS (name:data:width:seconds ..., data
-#        flowers or terrain), BUDGET (500 s in all; the benchmarks get what
+#        TERRAIN_COUNT (4096), RUNS (name:data:width:seconds[:loss] ...,
+#        data flowers or terrain, loss bce or wasserstein, default bce), BUDGET (500 s in all; the benchmarks get what
 #        is left)
 set -uo pipefail
 
@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.." || exit 2
 out=${1:-${OUT:-out/gpu-train}}
 mkdir -p "$out" || exit 2
 FLOWERS_XML=${FLOWERS_XML:-.gpu-carry/corpus/samples.xml}
-RUNS=${RUNS:-flowers64:flowers:64:120 flowers32:flowers:32:120 terrain:terrain:32:60}
+RUNS=${RUNS:-flowers64:flowers:64:150:wasserstein flowers32:flowers:32:150:wasserstein terrain:terrain:32:60:wasserstein}
 FLOWERS_COUNT=${FLOWERS_COUNT:-10000}
 TERRAIN_COUNT=${TERRAIN_COUNT:-4096}
 BUDGET=${BUDGET:-500}
@@ -86,12 +86,12 @@ fi
 # 4. training, each run for a fixed wall time. Only 8 files come back
 # from a lent machine, so each run leaves its generator and its last sample
 # grid flat in OUTDIR, and its loss curve (every 250th step) in summary.txt.
-train() { # name data width seconds
-	local name=$1 data=$2 width=$3 secs=$4
+train() { # name data width seconds loss
+	local name=$1 data=$2 width=$3 secs=$4 loss=${5:-bce}
 	[ -f "$work/$data.st" ] || return 0
-	say "train $name: dcgan width $width on $data, $secs s on $device"
+	say "train $name: dcgan ($loss) width $width on $data, $secs s on $device"
 	timeout -s INT "$secs" "$BUILD/wfc" train --data "$work/$data.st" --arch dcgan \
-		--width "$width" --steps 100000000 --seed 1 --device "$device" \
+		--width "$width" --loss "$loss" --steps 100000000 --seed 1 --device "$device" \
 		--threads "$threads" --sample-every 1000 -q -o "$work/$name" >"$work/train-$name.log" 2>&1
 	tail -n 2 "$work/train-$name.log" >>"$out/summary.txt"
 	cp "$work/$name/generator.safetensors" "$out/$name.safetensors" 2>/dev/null
@@ -101,9 +101,9 @@ train() { # name data width seconds
 	say "$name: $(tail -n 1 "$work/$name/log.csv" 2>/dev/null) (step,epoch,loss_d,loss_g,seconds)"
 }
 for run in $RUNS; do
-	IFS=: read -r name data width secs <<<"$run"
+	IFS=: read -r name data width secs loss <<<"$run"
 	[ "$data" = flowers ] && [ "$flowers_ok" != 1 ] && continue
-	train "$name" "$data" "$width" "$secs"
+	train "$name" "$data" "$width" "$secs" "$loss"
 done
 
 # 5. sampling on the device: batched, and one level at a time
