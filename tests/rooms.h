@@ -1,6 +1,7 @@
 /*
  * rooms.h - a small overlapping model built in code, shared by the engine
- * tests: a 12x12 sample of rooms, walls and some doors (3 colours).
+ * tests: a 12x12 sample of rooms, walls and some doors (3 colours); and
+ * model_allows, the propagator lookup those tests share.
  */
 #ifndef TESTS_ROOMS_H
 #define TESTS_ROOMS_H
@@ -41,6 +42,17 @@ static inline wfc_model *rooms_model(int size, bool periodic)
 	wfc_error err;
 	cr_assert_eq(wfc_model_create_overlapping(&spec, &m, &err), WFC_OK, "%s", err.message);
 	return m;
+}
+
+/* Whether pattern b may sit in direction d of pattern a, read from the
+ * model's propagator (for any model, not only the rooms). */
+static inline bool model_allows(const wfc_model *m, int d, int a, int b)
+{
+	int len;
+	const int32_t *p = wfc_model_propagator(m, d, a, &len);
+	for (int k = 0; k < len; k++)
+		if (p[k] == b) return true;
+	return false;
 }
 
 #endif

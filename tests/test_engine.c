@@ -290,15 +290,6 @@ static int variant_of(const wfc_model *m, const uint32_t *px)
 	return -1;
 }
 
-static bool allowed(const wfc_model *m, int d, int a, int b)
-{
-	int len;
-	const int32_t *p = wfc_model_propagator(m, d, a, &len);
-	for (int k = 0; k < len; k++)
-		if (p[k] == b) return true;
-	return false;
-}
-
 static wfc_model *one_tile_model(char sym, int lo, int ro, uint32_t *px)
 {
 	class_bitmap(sym, px);
@@ -351,7 +342,7 @@ Test(tiled, symmetry_classes)
 		int pairs = 0;
 		for (int a = 0; a < T; a++)
 			for (int b = 0; b < T; b++) {
-				if (!allowed(m, 2, a, b)) /* b right of a */
+				if (!model_allows(m, 2, a, b)) /* b right of a */
 					continue;
 				pairs++;
 				int ts;
@@ -363,12 +354,12 @@ Test(tiled, symmetry_classes)
 				int vma = variant_of(m, ma), vmb = variant_of(m, mb);
 				int vra = variant_of(m, ra), vrb = variant_of(m, rb);
 				cr_assert(vma >= 0 && vmb >= 0 && vra >= 0 && vrb >= 0);
-				cr_expect(allowed(m, 2, vmb, vma), "class %c mirror of %d|%d",
+				cr_expect(model_allows(m, 2, vmb, vma), "class %c mirror of %d|%d",
 				          classes[c], a, b);
 				/* a's right edge becomes its top: rot(b) sits above rot(a) */
-				cr_expect(allowed(m, 3, vra, vrb), "class %c turn of %d|%d",
+				cr_expect(model_allows(m, 3, vra, vrb), "class %c turn of %d|%d",
 				          classes[c], a, b);
-				cr_expect(allowed(m, 0, b, a), "left is the reverse of right");
+				cr_expect(model_allows(m, 0, b, a), "left is the reverse of right");
 			}
 		cr_expect_gt(pairs, 0);
 		wfc_model_destroy(m);

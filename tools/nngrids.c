@@ -128,8 +128,11 @@ static void oracle(const api_dataset *ds, const int32_t *to_vocab, int V, long i
 		r = r * 6364136223846793005ull + 1442695040888963407ull;
 		int bx = (int)(r >> 33) % S, by = (int)(r >> 45) % S;
 		for (int y = by; y < by + 4; y++)
-			for (int xx = bx; xx < bx + 4; xx++)
-				nbad += !bad[(size_t)(y % S) * S + xx % S], bad[(size_t)(y % S) * S + xx % S] = 1;
+			for (int xx = bx; xx < bx + 4; xx++) {
+				size_t q = (size_t)(y % S) * S + (size_t)(xx % S);
+				nbad += !bad[q];
+				bad[q] = 1;
+			}
 	}
 	for (size_t q = 0; q < ss; q++) {
 		int v = to_vocab[ds->vocab_ids[grid[q]]];

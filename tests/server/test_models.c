@@ -349,6 +349,26 @@ static void load_tileset(vld_tileset *ts)
 	cr_assert_eq(vld_tileset_load_xml(ts, path, "Islands", why, sizeof why), 0, "%s", why);
 }
 
+/* Two legend entries a, b that may not sit side by side (b right of a),
+ * by the validator's own pair table; legend index k is engine pattern k
+ * (api/output.h). */
+static void forbidden_pair(const vld_tileset *ts, const cJSON *legend, int *a, int *b)
+{
+	char why[256];
+	vld_pairs *pairs = vld_pairs_build(ts, why, sizeof why);
+	cr_assert(pairs, "%s", why);
+	int nv = cJSON_GetArraySize(legend);
+	*a = *b = -1;
+	for (int i = 0; i < nv && *a < 0; i++)
+		for (int j = 0; j < nv && *a < 0; j++)
+			if (vld_pairs_allowed(pairs, cJSON_GetArrayItem(legend, i)->valuestring,
+			                      cJSON_GetArrayItem(legend, j)->valuestring,
+			                      false) == 0)
+				*a = i, *b = j;
+	vld_pairs_free(pairs);
+	cr_assert(*a >= 0, "the tileset has a forbidden pair");
+}
+
 Test(models, guided_valid_and_pins)
 {
 	fixture f;
@@ -364,20 +384,8 @@ Test(models, guided_valid_and_pins)
 	int nv = cJSON_GetArraySize(legend);
 	cr_assert_gt(nv, 1);
 
-	/* Two variants that may not sit side by side, by the validator's own
-	 * pair table; legend index k is engine pattern k (api/output.h). */
-	char why[256];
-	vld_pairs *pairs = vld_pairs_build(&ts, why, sizeof why);
-	cr_assert(pairs, "%s", why);
-	int a = -1, b = -1;
-	for (int i = 0; i < nv && a < 0; i++)
-		for (int j = 0; j < nv && a < 0; j++)
-			if (vld_pairs_allowed(pairs, cJSON_GetArrayItem(legend, i)->valuestring,
-			                      cJSON_GetArrayItem(legend, j)->valuestring,
-			                      false) == 0)
-				a = i, b = j;
-	vld_pairs_free(pairs);
-	cr_assert(a >= 0, "the tileset has a forbidden pair");
+	int a, b;
+	forbidden_pair(&ts, legend, &a, &b);
 
 	/* A pin that can hold holds, and the output stays valid. */
 	char body[512];
@@ -431,19 +439,8 @@ Test(models, guided_anchors)
 	                  "\"guide\":\"anchors\"}";
 	cJSON *one = guided_valid(&s, req, &ts), *two = guided_valid(&s, req, &ts);
 	cr_assert(cJSON_Compare(one, two, true), "the same seed gives the same grid");
-	const cJSON *legend = cJSON_GetObjectItemCaseSensitive(one, "legend");
-	int a = -1, b = -1, nv = cJSON_GetArraySize(legend);
-	char why[256];
-	vld_pairs *pairs = vld_pairs_build(&ts, why, sizeof why);
-	cr_assert(pairs, "%s", why);
-	for (int i = 0; i < nv && a < 0; i++)
-		for (int j = 0; j < nv && a < 0; j++)
-			if (vld_pairs_allowed(pairs, cJSON_GetArrayItem(legend, i)->valuestring,
-			                      cJSON_GetArrayItem(legend, j)->valuestring,
-			                      false) == 0)
-				a = i, b = j;
-	vld_pairs_free(pairs);
-	cr_assert(a >= 0);
+	int a, b;
+	forbidden_pair(&ts, cJSON_GetObjectItemCaseSensitive(one, "legend"), &a, &b);
 	char body[512];
 	snprintf(body, sizeof body,
 	         "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":8,\"guide\":"
