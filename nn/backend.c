@@ -157,6 +157,26 @@ void nn_upload(nn_backend *be, float *dst, const float *host_src, size_t n)
 	if (n) memmove(dst, host_src, n * sizeof(float));
 }
 
+void nn_upload_onehot(nn_backend *be, float *dst, const int32_t *host_idx, int images,
+                      int channels, size_t cells)
+{
+#ifdef NN_HAVE_CUDA
+	if (be->device == NN_DEVICE_CUDA) {
+		nn_cuda_upload_onehot(be, dst, host_idx, images, channels, cells);
+		return;
+	}
+#endif
+	(void)be;
+	size_t per = (size_t)channels * cells;
+	for (int k = 0; k < images; k++) {
+		float *img = dst + (size_t)k * per;
+		const int32_t *idx = host_idx + (size_t)k * cells;
+		memset(img, 0, per * sizeof *img);
+		for (size_t p = 0; p < cells; p++)
+			if (idx[p] >= 0 && idx[p] < channels) img[(size_t)idx[p] * cells + p] = 1.0f;
+	}
+}
+
 void nn_download(nn_backend *be, float *host_dst, const float *src, size_t n)
 {
 #ifdef NN_HAVE_CUDA

@@ -59,6 +59,13 @@ float *nn_alloc(nn_backend *be, size_t n);
 void nn_free(nn_backend *be, float *p);
 void nn_upload(nn_backend *be, float *dst, const float *host_src, size_t n);
 void nn_download(nn_backend *be, float *host_dst, const float *src, size_t n);
+/* dst (images, channels, cells) = the one-hot planes of the cell indices
+ * host_idx (images, cells): 1 in plane host_idx[i][p] at p, 0 elsewhere; an
+ * index outside [0, channels) leaves its cell all zero. The host sends the
+ * indices only (4 bytes a cell, not 4 per channel): on CUDA the planes are
+ * filled on the device. */
+void nn_upload_onehot(nn_backend *be, float *dst, const int32_t *host_idx, int images,
+                      int channels, size_t cells);
 void nn_copy(nn_backend *be, float *dst, const float *src, size_t n);
 void nn_fill(nn_backend *be, float *x, float value, size_t n);
 

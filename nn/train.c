@@ -59,8 +59,11 @@ int nn_trainer_create(nn_trainer *t, const api_dataset *ds, const nn_gan_config 
 	if (nn_gan_create(&t->gan, cfg, be, &t->rng, err, errlen)) return -1;
 	size_t per = (size_t)channels * ds->size * ds->size;
 	t->perm = malloc((size_t)ds->count * sizeof *t->perm);
-	t->host_batch = malloc((size_t)cfg->batch * per * sizeof *t->host_batch);
-	if (!t->perm || !t->host_batch) {
+	if (onehot)
+		t->host_cells = malloc((size_t)cfg->batch * ds->size * ds->size * sizeof *t->host_cells);
+	else
+		t->host_batch = malloc((size_t)cfg->batch * per * sizeof *t->host_batch);
+	if (!t->perm || (!t->host_batch && !t->host_cells)) {
 		snprintf(err, errlen, "out of memory for the data batches");
 		nn_trainer_destroy(t);
 		return -1;
@@ -76,8 +79,10 @@ void nn_trainer_destroy(nn_trainer *t)
 	nn_gan_destroy(&t->gan);
 	free(t->perm);
 	free(t->host_batch);
+	free(t->host_cells);
 	t->perm = NULL;
 	t->host_batch = NULL;
+	t->host_cells = NULL;
 }
 
 int nn_trainer_batches_per_step(const nn_trainer *t)
@@ -106,20 +111,16 @@ int nn_trainer_next_batch(void *trainer, float *real)
 	size_t per = (size_t)t->gan.cfg.channels * ss;
 	for (int k = 0; k < b; k++) {
 		size_t idx = (size_t)t->perm[t->cursor + k];
-		float *dst = t->host_batch + k * per;
-		if (ds->format == API_DATASET_RGB) {
-			memcpy(dst, ds->images + idx * per, per * sizeof *dst);
-			continue;
-		}
-		/* one-hot (V, size, size) from the cell indices */
-		memset(dst, 0, per * sizeof *dst);
-		const int32_t *st = ds->states + idx * ss;
-		for (size_t p = 0; p < ss; p++)
-			if (st[p] >= 0 && st[p] < t->gan.cfg.channels)
-				dst[(size_t)st[p] * ss + p] = 1.0f;
+		if (ds->format == API_DATASET_RGB)
+			memcpy(t->host_batch + k * per, ds->images + idx * per, per * sizeof(float));
+		else
+			memcpy(t->host_cells + k * ss, ds->states + idx * ss, ss * sizeof(int32_t));
 	}
 	t->cursor += b;
-	nn_upload(t->gan.be, real, t->host_batch, (size_t)b * per);
+	if (ds->format == API_DATASET_RGB)
+		nn_upload(t->gan.be, real, t->host_batch, (size_t)b * per);
+	else /* the one-hot planes are built where the batch lives (the GPU) */
+		nn_upload_onehot(t->gan.be, real, t->host_cells, b, t->gan.cfg.channels, ss);
 	return 0;
 }
 

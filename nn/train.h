@@ -48,7 +48,8 @@ struct nn_trainer {
 	int epoch;
 	long cursor;       /* next position in perm */
 	int32_t *perm;     /* ds->count sample indices */
-	float *host_batch; /* (batch, C, size, size) staging */
+	float *host_batch;   /* rgb: (batch, C, size, size) staging */
+	int32_t *host_cells; /* onehot: (batch, size, size) cell indices */
 	double seconds;
 	float loss_d, loss_g; /* of the last step */
 };

@@ -212,6 +212,31 @@ Test(nn_cuda, memory_alloc_upload_download_copy_fill)
 	duo_close(&d);
 }
 
+/* The training batches of onehot data: the planes built on the device
+ * equal the CPU's exactly, over more cells than one launch's grid covers
+ * and with out-of-range indices. */
+Test(nn_cuda, upload_onehot_matches_cpu)
+{
+	duo d = duo_open(2);
+	int images = 5, channels = 103;
+	size_t cells = 64 * 64, count = (size_t)images * cells;
+	int32_t *idx = malloc(count * sizeof *idx);
+	cr_assert_not_null(idx);
+	for (size_t i = 0; i < count; i++)
+		idx[i] = (int32_t)(nn_rng_uniform(&d.rng) * (channels + 2)) - 1; /* -1 .. channels */
+	twin t = twin_range(&d, (size_t)channels * count, -1.0f, 1.0f); /* stale values */
+	nn_upload_onehot(d.cpu, t.c, idx, images, channels, cells);
+	nn_upload_onehot(d.gpu, t.g, idx, images, channels, cells);
+	twin_check(&d, &t, 0.0, 0.0, "one-hot planes");
+	/* a smaller batch after a larger one reuses the index buffer */
+	nn_upload_onehot(d.cpu, t.c, idx + cells, 2, channels, cells);
+	nn_upload_onehot(d.gpu, t.g, idx + cells, 2, channels, cells);
+	twin_check(&d, &t, 0.0, 0.0, "one-hot planes, second batch");
+	twin_free(&d, &t);
+	free(idx);
+	duo_close(&d);
+}
+
 /* ---- dense algebra ----------------------------------------------------- */
 
 Test(nn_cuda, gemm_all_transposes)

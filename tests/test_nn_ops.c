@@ -943,3 +943,29 @@ Test(nn_ops, rng_uniform_and_normal_distributions)
 	for (int i = 0; i < 100; i++)
 		cr_assert_eq(nn_rng_next(&a), nn_rng_next(&b));
 }
+
+/* The training batches of onehot data sets: exactly one 1 per cell, in the
+ * plane of its index, and nothing for an index out of range. */
+Test(nn_ops, upload_onehot_sets_one_plane_per_cell)
+{
+	nn_backend *be = cpu();
+	enum { IMAGES = 3, CHANNELS = 5, CELLS = 7 };
+	int32_t idx[IMAGES * CELLS];
+	for (int i = 0; i < IMAGES * CELLS; i++)
+		idx[i] = (i * 3) % CHANNELS;
+	idx[4] = -1;       /* an unset cell */
+	idx[9] = CHANNELS; /* past the vocabulary */
+	float *x = buf(IMAGES * CHANNELS * CELLS);
+	nn_fill(be, x, 0.5f, IMAGES * CHANNELS * CELLS); /* stale values must go */
+	nn_upload_onehot(be, x, idx, IMAGES, CHANNELS, CELLS);
+	for (int k = 0; k < IMAGES; k++)
+		for (int c = 0; c < CHANNELS; c++)
+			for (int p = 0; p < CELLS; p++) {
+				int v = idx[k * CELLS + p];
+				float want = v == c ? 1.0f : 0.0f;
+				cr_assert_eq(x[(k * CHANNELS + c) * CELLS + p], want,
+				             "image %d plane %d cell %d (index %d)", k, c, p, v);
+			}
+	free(x);
+	nn_backend_destroy(be);
+}

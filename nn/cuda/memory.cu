@@ -124,6 +124,7 @@ extern "C" void nn_cuda_backend_release(nn_backend *be)
 	if (st->blas) st->api.destroy(st->blas);
 	nn_cuda_blas_unload(&st->api);
 	cudaFree(st->work);
+	cudaFree(st->idx);
 	cudaFree(st->partials);
 	cudaStreamDestroy(st->stream);
 	free(st);
@@ -189,6 +190,47 @@ extern "C" void nn_cuda_upload(nn_backend *be, float *dst, const float *host_src
 	        be, cudaMemcpyAsync(dst, host_src, n * sizeof(float), cudaMemcpyHostToDevice, s),
 	        "cudaMemcpy (upload)") == 0)
 		nn_cuda_check(be, cudaStreamSynchronize(s), "cudaStreamSynchronize (upload)");
+}
+
+static __global__ void onehot_kernel(float *dst, const int32_t *idx, int channels, size_t cells,
+                                     size_t n)
+{
+	for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n;
+	     i += (size_t)gridDim.x * blockDim.x) {
+		size_t p = i % cells, plane = i / cells; /* plane = image * channels + c */
+		size_t image = plane / (size_t)channels;
+		int c = (int)(plane % (size_t)channels);
+		dst[i] = idx[image * cells + p] == c ? 1.0f : 0.0f;
+	}
+}
+
+/* Sends the indices, then writes every element of the planes on the device
+ * (no memset first: each element is written once). */
+extern "C" void nn_cuda_upload_onehot(nn_backend *be, float *dst, const int32_t *host_idx,
+                                      int images, int channels, size_t cells)
+{
+	size_t count = (size_t)images * cells, n = count * (size_t)channels;
+	if (!n) return;
+	nn_cuda_state *st = nn_cuda_st(be);
+	if (count > st->idx_cap) {
+		cudaFree(st->idx);
+		st->idx = NULL;
+		st->idx_cap = 0;
+		if (nn_cuda_check(be, cudaMalloc((void **)&st->idx, count * sizeof(int32_t)),
+		                  "cudaMalloc (one-hot indices)") != 0)
+			return;
+		st->idx_cap = count;
+	}
+	cudaStream_t s = st->stream;
+	if (nn_cuda_check(be,
+	                  cudaMemcpyAsync(st->idx, host_idx, count * sizeof(int32_t),
+	                                  cudaMemcpyHostToDevice, s),
+	                  "cudaMemcpy (one-hot indices)") != 0)
+		return;
+	onehot_kernel<<<nn_cuda_grid(n), NN_CUDA_THREADS, 0, s>>>(dst, st->idx, channels, cells, n);
+	nn_cuda_check_launch(be, "one-hot");
+	/* like nn_cuda_upload: host_idx may be reused as soon as this returns */
+	nn_cuda_check(be, cudaStreamSynchronize(s), "cudaStreamSynchronize (one-hot)");
 }
 
 extern "C" void nn_cuda_download(nn_backend *be, float *host_dst, const float *src, size_t n)

@@ -43,6 +43,8 @@ float *nn_cuda_alloc(nn_backend *be, size_t n);
 void nn_cuda_free(nn_backend *be, float *p);
 void nn_cuda_upload(nn_backend *be, float *dst, const float *host_src, size_t n);
 void nn_cuda_download(nn_backend *be, float *host_dst, const float *src, size_t n);
+void nn_cuda_upload_onehot(nn_backend *be, float *dst, const int32_t *host_idx, int images,
+                           int channels, size_t cells);
 void nn_cuda_copy(nn_backend *be, float *dst, const float *src, size_t n);
 void nn_cuda_fill(nn_backend *be, float *x, float value, size_t n);
 

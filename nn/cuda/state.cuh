@@ -45,6 +45,9 @@ typedef struct {
 	float *work;
 	size_t work_cap;
 	size_t conv_work; /* cap per conv call, floats (0: NN_CUDA_CONV_WORK) */
+	/* Cell indices of nn_cuda_upload_onehot, grown on demand. */
+	int32_t *idx;
+	size_t idx_cap;
 	/* NN_CUDA_REDUCE_BLOCKS partial sums + 1 total, for losses. */
 	double *partials;
 	char error[256];
