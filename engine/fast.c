@@ -341,36 +341,14 @@ static void flush_dirty(wfc_state *s)
 	s->dirty_count = 0;
 }
 
-/* The set a cell starts every run with: all patterns, less those with no
- * possible neighbour towards an existing node, less the ground rule. */
+/* The set a cell starts every run with: the model's start set
+ * (wfc_start_word), less everything but its pin. */
 static void initial_set(const wfc_state *s, int x, int y, uint64_t *out)
 {
-	const wfc_model *m = s->m;
-	int T = m->T, words = s->words, MX = m->MX, MY = m->MY, N = m->N;
+	int words = s->words;
 	for (int k = 0; k < words; k++)
-		out[k] = ~0ull;
-	if (T % 64) out[words - 1] = (1ull << (T % 64)) - 1;
-	if (wfc_is_node(m, x, y)) {
-		bool has[4] = {m->periodic || x > 0, m->periodic || y < MY - N,
-		               m->periodic || x < MX - N, m->periodic || y > 0};
-		/* a pattern usable here needs a non-empty list towards d, i.e. it
-		 * appears in some list of the opposite direction */
-		for (int d = 0; d < 4; d++)
-			if (has[d])
-				for (int k = 0; k < words; k++)
-					out[k] &= m->full_mask[wfc_opposite[d]][k];
-	}
-	if (m->ground) {
-		if (y == MY - 1) {
-			for (int k = 0; k < words; k++)
-				out[k] = 0;
-			out[(T - 1) / 64] = 1ull << ((T - 1) % 64);
-		} else {
-			for (int k = 0; k < words; k++)
-				out[k] &= m->ground_mask[k];
-		}
-	}
-	int pin = s->pins ? s->pins[x + y * MX] : -1;
+		out[k] = wfc_start_word(s->m, x, y, k, words);
+	int pin = s->pins ? s->pins[x + y * s->m->MX] : -1;
 	if (pin >= 0)
 		for (int k = 0; k < words; k++)
 			out[k] &= k == pin / 64 ? 1ull << (pin % 64) : 0;
@@ -750,11 +728,18 @@ static bool clear(wfc_state *s, int32_t seed)
 		for (int x = 0; x < MX; x++) {
 			int i = x + y * MX, cls = initial_class(m, x, y);
 			bool pinned = s->pins && s->pins[i] >= 0;
-			if (cls != last_class || pinned) {
+			int hint = s->hints && !pinned ? s->hints[i] : -1;
+			if (cls != last_class || pinned || hint >= 0) {
 				initial_set(s, x, y, set);
+				/* a hint the start set rules out is ignored; initial_set
+				 * (and so a repair) leaves hints out */
+				if (hint >= 0 && set[hint / 64] >> (hint % 64) & 1) {
+					memset(set, 0, (size_t)words * sizeof *set);
+					set[hint / 64] = 1ull << (hint % 64);
+				}
 				count_set(m, set, words, &ones, &sw, &swl);
 				base = key_base(m, ones, sw, swl);
-				last_class = pinned ? -1 : cls;
+				last_class = pinned || hint >= 0 ? -1 : cls;
 			}
 			memcpy(s->wave + (size_t)i * words, set, (size_t)words * sizeof *set);
 			s->sums_of_ones[i] = ones;
@@ -783,8 +768,8 @@ static bool clear(wfc_state *s, int32_t seed)
 		sift_down(s, i, s->heap[i]);
 	/* Pins are fixed through repairs, so a contradiction they cause at
 	 * the start cannot be repaired: report it rather than spend the
-	 * budget. */
-	if (s->pins) {
+	 * budget. With hints, a contradiction is theirs to repair first. */
+	if (s->pins && !s->hints) {
 		if (propagate(s)) return true;
 		s->pin_conflict = s->contradiction_cell;
 		return false;

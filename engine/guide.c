@@ -1,9 +1,9 @@
 /*
  * guide.c - per-cell priors and pinned cells for the fast mode (wfc.h).
  *
- * The state owns copies of both arrays (freed by wfc_state_destroy); fast.c
- * reads them when it builds a cell's initial set (pins) and when it draws
- * a pattern (priors).
+ * The state owns copies of the arrays (freed by wfc_state_destroy); fast.c
+ * reads them when it builds a cell's initial set (pins, and hints at the
+ * start of a run) and when it draws a pattern (priors).
  */
 #include "internal.h"
 
@@ -120,37 +120,51 @@ wfc_status wfc_state_set_priors(wfc_state *s, const float *priors, wfc_error *er
 	return WFC_OK;
 }
 
-wfc_status wfc_state_set_pins(wfc_state *s, const int32_t *pins, wfc_error *err)
+/* Copies a cells array of patterns or -1 (pins, hints) into *dst after
+ * checking it; NULL frees *dst. what: "pin" or "hint", for messages. */
+static wfc_status set_cells(wfc_state *s, int32_t **dst, const int32_t *src, const char *what,
+                            wfc_error *err)
 {
 	wfc_status st = need_fast(s, err);
 	if (st != WFC_OK) return st;
 	const wfc_model *m = s->m;
-	if (!pins) {
-		free(s->pins);
-		s->pins = NULL;
+	if (!src) {
+		free(*dst);
+		*dst = NULL;
 		return WFC_OK;
 	}
 	for (int i = 0; i < s->cells; i++) {
 		int x = i % m->MX, y = i / m->MX;
-		if (pins[i] < -1 || pins[i] >= m->T)
+		if (src[i] < -1 || src[i] >= m->T)
 			return wfc_fail(err, WFC_ERR_INPUT,
-			                "pin at cell (%d, %d) names pattern %d; there are %d", x, y,
-			                (int)pins[i], m->T);
-		if (pins[i] >= 0 && !wfc_is_node(m, x, y))
+			                "%s at cell (%d, %d) names pattern %d; there are %d", what, x, y,
+			                (int)src[i], m->T);
+		if (src[i] >= 0 && !wfc_is_node(m, x, y))
 			return wfc_fail(err, WFC_ERR_INPUT,
 			                "cell (%d, %d) cannot be pinned: in a non-periodic output the "
 			                "last %d rows and columns follow from their neighbours",
 			                x, y, m->N - 1);
 	}
-	size_t bytes = (size_t)s->cells * sizeof *s->pins;
-	if (!s->pins) {
-		s->pins = malloc(bytes);
-		if (!s->pins) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory for pins");
+	size_t bytes = (size_t)s->cells * sizeof **dst;
+	if (!*dst) {
+		*dst = malloc(bytes);
+		if (!*dst) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory for %ss", what);
 		s->memory += bytes;
 	}
-	memcpy(s->pins, pins, bytes);
-	s->pin_conflict = -1;
+	memcpy(*dst, src, bytes);
 	return WFC_OK;
+}
+
+wfc_status wfc_state_set_pins(wfc_state *s, const int32_t *pins, wfc_error *err)
+{
+	wfc_status st = set_cells(s, &s->pins, pins, "pin", err);
+	if (st == WFC_OK) s->pin_conflict = -1;
+	return st;
+}
+
+wfc_status wfc_state_set_hints(wfc_state *s, const int32_t *hints, wfc_error *err)
+{
+	return set_cells(s, &s->hints, hints, "hint", err);
 }
 
 int wfc_state_pin_conflict(const wfc_state *s)

@@ -120,6 +120,7 @@ void wfc_state_destroy(wfc_state *s)
 	free(s->vpriors);
 	free(s->vprior_entry);
 	free(s->pins);
+	free(s->hints);
 	free(s);
 }
 

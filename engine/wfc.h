@@ -139,6 +139,11 @@ bool wfc_model_periodic(const wfc_model *m); /* the output wraps around */
  * except the last N-1 rows and columns of a non-periodic overlapping
  * output, which follow from their neighbours' patterns. */
 bool wfc_model_is_node(const wfc_model *m, int x, int y);
+/* Whether pattern t may stand at cell (x, y) before anything is observed:
+ * the ground rule (the last pattern in the bottom row, alone, and nowhere
+ * else) and the edges of a non-periodic output. A pin or guess that fails
+ * this contradicts at once. */
+bool wfc_model_start_allows(const wfc_model *m, int x, int y, int t);
 /* Rendered image size: cells for overlapping, cells * tile_size for tiled. */
 void wfc_render_size(const wfc_model *m, int *width, int *height);
 /* Legend of the grid returned by wfc_state_grid():
@@ -251,5 +256,12 @@ wfc_status wfc_state_set_vocab_priors(wfc_state *s, const float *p, int V,
                                       const int32_t *pattern_of, float floor, wfc_error *err);
 wfc_status wfc_state_set_pins(wfc_state *s, const int32_t *pins, wfc_error *err);
 int wfc_state_pin_conflict(const wfc_state *s);
+/* Hints: like pins (same array, same rules), but soft. A hinted cell
+ * starts a run decided, when its start set allows the hint (else it starts
+ * free), and a contradiction among hints is repaired like any other: the
+ * cells around it, hinted or not, start over. So good hints save WFC most
+ * of its work, and bad ones cost repairs, never the run; an attempt fails
+ * only when the repair budget runs out. Copied; NULL clears. */
+wfc_status wfc_state_set_hints(wfc_state *s, const int32_t *hints, wfc_error *err);
 
 #endif

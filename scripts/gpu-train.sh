@@ -20,7 +20,7 @@
 #
 # usage: scripts/gpu-train.sh [OUTDIR]
 #   env: FLOWERS_XML (.gpu-carry/corpus/samples.xml), FLOWERS_COUNT (10000),
-#        TERRAIN_COUNT (4096), RUNS (name:data:width:seconds[:loss] ...,
+#        TERRAIN_COUNT (4096), RUNS (name:data:width:seconds[:loss[:lr]] ...,
 #        data flowers or terrain, loss bce or wasserstein, default bce), BUDGET (500 s in all; the benchmarks get what
 #        is left)
 set -uo pipefail
@@ -86,14 +86,15 @@ fi
 # 4. training, each run for a fixed wall time. Only 8 files come back
 # from a lent machine, so each run leaves its generator and its last sample
 # grid flat in OUTDIR, and its loss curve (every 250th step) in summary.txt.
-train() { # name data width seconds loss
-	local name=$1 data=$2 width=$3 secs=$4 loss=${5:-bce}
+train() { # name data width seconds loss lr
+	local name=$1 data=$2 width=$3 secs=$4 loss=${5:-bce} lr=${6:-}
 	[ -f "$work/$data.st" ] || return 0
-	say "train $name: dcgan ($loss) width $width on $data, $secs s on $device"
-	timeout -s INT "$secs" "$BUILD/wfc" train --data "$work/$data.st" --arch dcgan \
+	say "train $name: dcgan ($loss${lr:+, lr $lr}) width $width on $data, $secs s on $device"
+	timeout -s INT "$secs" "$BUILD/wfc" train --data "$work/$data.st" --arch dcgan ${lr:+--lr "$lr"} \
 		--width "$width" --loss "$loss" --steps 100000000 --seed 1 --device "$device" \
 		--threads "$threads" --sample-every 1000 -q -o "$work/$name" >"$work/train-$name.log" 2>&1
-	tail -n 2 "$work/train-$name.log" >>"$out/summary.txt"
+	echo "exit status $? (0: stopped by the SIGINT and saved)" >>"$work/train-$name.log"
+	tail -n 3 "$work/train-$name.log" >>"$out/summary.txt"
 	cp "$work/$name/generator.safetensors" "$out/$name.safetensors" 2>/dev/null
 	last=$(ls -v "$work/$name/samples" 2>/dev/null | tail -n 1)
 	[ -n "$last" ] && cp "$work/$name/samples/$last" "$out/$name.png"
@@ -101,9 +102,9 @@ train() { # name data width seconds loss
 	say "$name: $(tail -n 1 "$work/$name/log.csv" 2>/dev/null) (step,epoch,loss_d,loss_g,seconds)"
 }
 for run in $RUNS; do
-	IFS=: read -r name data width secs loss <<<"$run"
+	IFS=: read -r name data width secs loss lr <<<"$run"
 	[ "$data" = flowers ] && [ "$flowers_ok" != 1 ] && continue
-	train "$name" "$data" "$width" "$secs" "$loss"
+	train "$name" "$data" "$width" "$secs" "$loss" "$lr"
 done
 
 # 5. sampling on the device: batched, and one level at a time

@@ -4,26 +4,26 @@
  *
  * A cell is an anchor when the generator's most likely pattern there agrees
  * (the model's propagator) with the most likely pattern of each of its four
- * neighbours: the generator was locally right. Anchors are pinned, so WFC
- * only fills the rest, where the priors guide it. Pinned cells need no
+ * neighbours: the generator was locally right. Anchors go to the engine as
+ * hints (wfc_state_set_hints): a hinted cell starts the run decided, so WFC
+ * only fills the rest, where the priors guide it. Decided cells need no
  * observation and shrink only once, which is why a good generator makes
  * guided WFC cheaper than plain WFC; a generator that is wrong everywhere
  * leaves no anchors, and the run is priors-only.
  *
- * Anchors are only a guess: the gaps between them may admit no pattern.
- * Then the anchors near the conflict are dropped (a square that doubles on
- * each try) and WFC runs again; after SRV_NN_ANCHOR_TRIES, or when an
- * attempt fails inside the run, all anchors go, so a guided job never does
- * worse than the priors alone. The user's pins are never dropped: a
- * conflict they cause alone is the caller's 422.
+ * Anchors are only a guess: pairs agree, yet the gaps between them may
+ * admit nothing, through constraints that reach further than one cell.
+ * Being hints, not pins, such a conflict is repaired where it shows (the
+ * cells around it start over, anchors included); only when an attempt
+ * runs out of repairs do all anchors go, so a guided job never does worse
+ * than the priors alone. The user's pins stay pins: a conflict they cause
+ * alone is the caller's 422.
  */
 #include "jobs_nn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { SRV_NN_ANCHOR_TRIES = 6, SRV_NN_ANCHOR_DROP_RADIUS = 2 };
 
 wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_generator *g,
                              const float *probs, float floor, wfc_error *err)
@@ -49,8 +49,9 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
 }
 
 /* ok[(d * V + a) * V + b]: entry b may sit in direction d of entry a (the
- * model's propagator, read once per run rather than once per pair). */
-static uint8_t *vocab_agreement(const wfc_model *wm, const nn_generator *g)
+ * model's propagator, read once per run rather than once per pair); and
+ * entry_of[t], the generator's entry for pattern t (-1: none). */
+static uint8_t *vocab_agreement(const wfc_model *wm, const nn_generator *g, int32_t **entry_of)
 {
 	int T = wfc_model_pattern_count(wm), V = g->vocab;
 	int32_t *entry = malloc((size_t)T * sizeof *entry);
@@ -71,8 +72,18 @@ static uint8_t *vocab_agreement(const wfc_model *wm, const nn_generator *g)
 			for (int k = 0; k < len; k++)
 				if (entry[list[k]] >= 0) ok[((size_t)d * V + a) * V + entry[list[k]]] = 1;
 		}
-	free(entry);
+	*entry_of = entry;
 	return ok;
+}
+
+static const int dx[4] = {-1, 0, 1, 0}, dy[4] = {0, 1, 0, -1};
+
+/* Neighbour d of cell (x, y), or -1 off a non-periodic edge. */
+static int neighbour(int x, int y, int d, int W, int H, bool periodic)
+{
+	int nx = x + dx[d], ny = y + dy[d];
+	if (periodic) nx = (nx + W) % W, ny = (ny + H) % H;
+	return nx < 0 || ny < 0 || nx >= W || ny >= H ? -1 : ny * W + nx;
 }
 
 long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *wm,
@@ -82,10 +93,10 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 	int T = wfc_model_pattern_count(wm);
 	bool periodic = wfc_model_periodic(wm);
 	size_t ss = (size_t)S * S;
-	int32_t *best = malloc((size_t)W * H * sizeof *best);
-	uint8_t *ok = vocab_agreement(wm, g);
+	int32_t *best = malloc((size_t)W * H * sizeof *best), *entry_of = NULL;
+	uint8_t *ok = vocab_agreement(wm, g, &entry_of);
 	if (!best || !ok) {
-		free(best), free(ok);
+		free(best), free(ok), free(entry_of);
 		return -1;
 	}
 	/* the most likely entry of every node the generator covers, -1
@@ -93,7 +104,7 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 	int32_t *top = calloc(ss, sizeof *top);
 	float *top_p = malloc(ss * sizeof *top_p);
 	if (!top || !top_p) {
-		free(best), free(ok), free(top), free(top_p);
+		free(best), free(ok), free(entry_of), free(top), free(top_p);
 		return -1;
 	}
 	memcpy(top_p, probs, ss * sizeof *top_p);
@@ -104,13 +115,16 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 	}
 	for (int i = 0; i < W * H; i++)
 		best[i] = -1;
+	/* a guess the model forbids there from the start (the ground rule,
+	 * an edge) is wrong, not missing: its neighbours must not count on it */
+	enum { FORBIDDEN = -2 };
 	for (int y = 0; y < S && y < H; y++)
 		for (int x = 0; x < S && x < W; x++) {
 			int v = top[(size_t)y * S + x], t = g->vocab_ids[v];
-			if (t >= 0 && t < T && wfc_model_is_node(wm, x, y)) best[y * W + x] = v;
+			if (t >= 0 && t < T && wfc_model_is_node(wm, x, y))
+				best[y * W + x] = wfc_model_start_allows(wm, x, y, t) ? v : FORBIDDEN;
 		}
 	free(top), free(top_p);
-	static const int dx[4] = {-1, 0, 1, 0}, dy[4] = {0, 1, 0, -1};
 	long anchors = 0;
 	for (int y = 0; y < H; y++)
 		for (int x = 0; x < W; x++) {
@@ -118,85 +132,70 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 			if (a < 0 || pins[y * W + x] >= 0) continue;
 			bool agree = true;
 			for (int d = 0; d < 4 && agree; d++) {
-				int nx = x + dx[d], ny = y + dy[d];
-				if (periodic) nx = (nx + W) % W, ny = (ny + H) % H;
-				if (nx < 0 || ny < 0 || nx >= W || ny >= H) continue;
-				int b = best[ny * W + nx];
+				int c = neighbour(x, y, d, W, H, periodic);
+				int b = c < 0 ? -1 : best[c];
 				/* a neighbour with no guess (a non-node) does not count */
-				if (b >= 0 && !ok[((size_t)d * V + a) * V + b]) agree = false;
+				if (b == FORBIDDEN || (b >= 0 && !ok[((size_t)d * V + a) * V + b]))
+					agree = false;
 			}
 			if (agree) pins[y * W + x] = g->vocab_ids[a], anchors++;
 		}
-	free(best), free(ok);
+	free(best), free(ok), free(entry_of);
 	return anchors;
-}
-
-/* Drops the anchors in the square of radius r around cell c (user pins
- * stay). Returns how many went. */
-static long drop_anchors(int32_t *pins, const int32_t *user, int W, int H, bool periodic, int c,
-                         int r)
-{
-	long dropped = 0;
-	for (int yy = c / W - r; yy <= c / W + r; yy++)
-		for (int xx = c % W - r; xx <= c % W + r; xx++) {
-			int x = xx, y = yy;
-			if (periodic) x = (x % W + W) % W, y = (y % H + H) % H;
-			if (x < 0 || y < 0 || x >= W || y >= H) continue;
-			int i = y * W + x;
-			if (pins[i] >= 0 && (!user || user[i] < 0)) pins[i] = -1, dropped++;
-		}
-	return dropped;
-}
-
-static long drop_all(int32_t *pins, const int32_t *user, int cells)
-{
-	long dropped = 0;
-	for (int i = 0; i < cells; i++)
-		if (pins[i] >= 0 && (!user || user[i] < 0)) pins[i] = -1, dropped++;
-	return dropped;
 }
 
 wfc_status srv_nn_run_anchored(wfc_state *st, const wfc_model *wm, int32_t *pins,
                                const int32_t *user, int32_t seed, int attempts,
                                const wfc_observer *obs, srv_nn_guide_tally *t, wfc_error *err)
 {
-	int W = wfc_model_width(wm), H = wfc_model_height(wm);
-	bool periodic = wfc_model_periodic(wm);
-	int radius = SRV_NN_ANCHOR_DROP_RADIUS, tries = 0;
-	bool anchored = true;
+	int cells = wfc_model_width(wm) * wfc_model_height(wm);
+	int32_t *hints = malloc((size_t)cells * sizeof *hints);
+	if (!hints) {
+		snprintf(err->message, sizeof err->message, "out of memory for anchors");
+		return WFC_ERR_NOMEM;
+	}
+	/* the user's pins stay pins; the anchors become hints */
+	long anchors = 0;
+	bool any_pin = false;
+	for (int i = 0; i < cells; i++) {
+		bool mine = pins[i] >= 0 && (!user || user[i] < 0);
+		hints[i] = mine ? pins[i] : -1;
+		anchors += mine;
+		any_pin |= user && user[i] >= 0;
+	}
 	t->pin_conflict = -1;
-	wfc_status ws = WFC_CONTRADICTION;
-	for (int k = 0; k < attempts;) {
-		/* no pins at all: none for the engine either, so its start is a
-		 * plain one (repairable) rather than a pinned one */
-		bool any = false;
-		for (int i = 0; i < W * H && !any; i++)
-			any = pins[i] >= 0;
-		wfc_status ps = wfc_state_set_pins(st, any ? pins : NULL, err);
-		if (ps != WFC_OK) return ps;
+	/* no pins at all: none for the engine either, so a contradiction at
+	 * the start is repaired rather than reported as the pins' */
+	wfc_status ws = wfc_state_set_pins(st, any_pin ? user : NULL, err);
+	if (ws == WFC_OK) ws = wfc_state_set_hints(st, anchors ? hints : NULL, err);
+	if (ws != WFC_OK) {
+		free(hints);
+		return ws;
+	}
+	ws = WFC_CONTRADICTION;
+	for (int k = 0; k < attempts; k++) {
 		ws = wfc_run(st, (int32_t)((uint32_t)seed + (uint32_t)k), -1, obs);
 		t->repairs += wfc_state_repairs(st);
 		t->attempts = k + 1;
 		if (ws != WFC_CONTRADICTION) break;
 		int cell = wfc_state_pin_conflict(st);
-		if (cell >= 0 && anchored) {
-			/* the anchors' gaps admit nothing here: free the square */
-			long n = ++tries < SRV_NN_ANCHOR_TRIES
-			             ? drop_anchors(pins, user, W, H, periodic, cell, radius)
-			             : 0;
-			if (n == 0) n = drop_all(pins, user, W * H), anchored = false;
-			t->dropped += n;
-			radius *= 2;
-			if (n > 0) continue;
-		}
-		if (cell >= 0) { /* the user's pins alone */
+		if (cell >= 0) { /* the user's pins alone (there are no hints now) */
 			t->pin_conflict = cell;
-			return ws;
+			break;
 		}
-		/* an attempt failed inside the run: go on without anchors */
 		t->failed_attempts++;
-		k++;
-		if (anchored) t->dropped += drop_all(pins, user, W * H), anchored = false;
+		if (anchors) { /* the anchors ran out of repairs: go on without them */
+			t->dropped += anchors;
+			anchors = 0;
+			for (int i = 0; i < cells; i++)
+				if (!user || user[i] < 0) pins[i] = -1;
+			wfc_error ignored;
+			wfc_state_set_hints(st, NULL, &ignored);
+		}
 	}
+	/* the state may run again, for other jobs: no hints left behind */
+	wfc_error ignored;
+	wfc_state_set_hints(st, NULL, &ignored);
+	free(hints);
 	return ws;
 }

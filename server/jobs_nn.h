@@ -67,18 +67,19 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
  * alone contradict (-1: none). */
 typedef struct {
 	int attempts;         /* seeds tried (attempt k runs seed + k) */
-	long failed_attempts; /* attempts that contradicted inside the run */
+	long failed_attempts; /* attempts that ran out of repairs */
 	long repairs;         /* local repairs of the fast mode */
-	long dropped;         /* anchors given up because their gaps admit nothing */
+	long dropped;         /* anchors given up after a failed attempt */
 	int pin_conflict;
 } srv_nn_guide_tally;
 
 /* WFC on st (priors already set) with pins = the user's pins (user, may be
- * NULL) plus anchors, up to `attempts` seeds: anchors around a conflict
- * are dropped and the run retried, all of them after a failed attempt.
- * pins is updated as anchors go. WFC_ERR_INPUT with err when pins are
- * malformed; WFC_CONTRADICTION with t->pin_conflict >= 0 when the user's
- * pins cannot all hold. */
+ * NULL) plus anchors, up to `attempts` seeds. The user's pins are pinned,
+ * the anchors hinted (wfc_state_set_hints: conflicts among them are
+ * repaired); after a failed attempt the anchors go, and pins keeps the
+ * user's only. WFC_ERR_INPUT with err when pins are malformed;
+ * WFC_CONTRADICTION with t->pin_conflict >= 0 when the user's pins cannot
+ * all hold. st is left without hints. */
 wfc_status srv_nn_run_anchored(wfc_state *st, const wfc_model *wm, int32_t *pins,
                                const int32_t *user, int32_t seed, int attempts,
                                const wfc_observer *obs, srv_nn_guide_tally *t, wfc_error *err);

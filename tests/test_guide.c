@@ -232,3 +232,158 @@ Test(guide, vocabulary_priors_equal_the_full_array)
 	wfc_state_destroy(s);
 	wfc_model_destroy(m);
 }
+
+/* ---- hints (wfc_state_set_hints) ------------------------------------- */
+
+/* Hints from a valid output hold everywhere, with nothing to repair, and
+ * the state forgets them when cleared. */
+Test(guide, hints_from_a_valid_grid_hold_with_no_repairs)
+{
+	wfc_model *m = rooms_model(SIDE, true);
+	wfc_state *s = NULL;
+	wfc_error err;
+	cr_assert_eq(wfc_state_create(m, &s, &err), WFC_OK);
+	int cells = SIDE * SIDE;
+	int32_t *hints = malloc(cells * sizeof *hints);
+	cr_assert_eq(wfc_run(s, 3, -1, NULL), WFC_OK);
+	memcpy(hints, wfc_state_observed(s), cells * sizeof *hints);
+	cr_assert_eq(wfc_state_set_hints(s, hints, &err), WFC_OK, "%s", err.message);
+	cr_assert_eq(wfc_run(s, 77, -1, NULL), WFC_OK);
+	cr_assert_eq(wfc_state_repairs(s), 0);
+	cr_assert_eq(memcmp(wfc_state_observed(s), hints, cells * sizeof *hints), 0);
+	cr_assert_eq(wfc_state_set_hints(s, NULL, &err), WFC_OK);
+	cr_assert_eq(wfc_run(s, 77, -1, NULL), WFC_OK);
+	cr_assert_neq(memcmp(wfc_state_observed(s), hints, cells * sizeof *hints), 0,
+	              "seed 77 without hints is another grid");
+	free(hints);
+	wfc_state_destroy(s);
+	wfc_model_destroy(m);
+}
+
+/* A valid output with a block of nonsense in it: as pins the block is
+ * impossible; as hints it is repaired where it shows, the output is valid,
+ * and the hints away from the block hold. */
+Test(guide, contradicting_hints_are_repaired)
+{
+	enum { WIDE = 48, B0 = 20, B1 = 26 }; /* the block: [B0, B1) squared */
+	wfc_model *m = rooms_model(WIDE, true);
+	wfc_state *s = NULL;
+	wfc_error err;
+	cr_assert_eq(wfc_state_create(m, &s, &err), WFC_OK);
+	int cells = WIDE * WIDE, T = wfc_model_pattern_count(m);
+	int32_t *hints = malloc(cells * sizeof *hints);
+	cr_assert_eq(wfc_run(s, 4, -1, NULL), WFC_OK);
+	memcpy(hints, wfc_state_observed(s), cells * sizeof *hints);
+	uint32_t lcg = 99;
+	for (int y = B0; y < B1; y++)
+		for (int x = B0; x < B1; x++) {
+			lcg = lcg * 1103515245u + 12345u;
+			hints[x + y * WIDE] = (int32_t)((lcg >> 16) % (uint32_t)T);
+		}
+	cr_assert_eq(wfc_state_set_pins(s, hints, &err), WFC_OK);
+	cr_assert_eq(wfc_run(s, 1, -1, NULL), WFC_CONTRADICTION, "as pins: impossible");
+	cr_assert_geq(wfc_state_pin_conflict(s), 0);
+	cr_assert_eq(wfc_state_set_pins(s, NULL, &err), WFC_OK);
+	cr_assert_eq(wfc_state_set_hints(s, hints, &err), WFC_OK);
+	cr_assert_eq(wfc_run(s, 1, -1, NULL), WFC_OK);
+	cr_assert_eq(wfc_state_pin_conflict(s), -1, "no pins, no pin conflict");
+	cr_assert_gt(wfc_state_repairs(s), 0);
+	cr_assert(output_valid(s, m));
+	/* a repair resets at most 8 cells around a conflict cell, which lies
+	 * at most a cell beyond the block (its neighbours' sets empty first) */
+	const int32_t *obs = wfc_state_observed(s);
+	int far = 0, held = 0;
+	for (int y = 0; y < WIDE; y++)
+		for (int x = 0; x < WIDE; x++) {
+			bool near = x >= B0 - 10 && x < B1 + 10 && y >= B0 - 10 && y < B1 + 10;
+			if (near) continue;
+			far++;
+			held += obs[x + y * WIDE] == hints[x + y * WIDE];
+		}
+	cr_assert_gt(held, far * 9 / 10, "%d of %d hints away from the block held", held, far);
+	free(hints);
+	wfc_state_destroy(s);
+	wfc_model_destroy(m);
+}
+
+/* Pins win over hints, a hint the start set rules out is ignored, and bad
+ * arrays are refused with a message. */
+Test(guide, hints_yield_to_pins_and_the_ground_rule)
+{
+	uint32_t px[ROOMS_SIDE * ROOMS_SIDE];
+	rooms_sample(px);
+	wfc_overlapping_spec spec = {.sample = px, .sample_width = ROOMS_SIDE,
+	                             .sample_height = ROOMS_SIDE, .N = 3, .width = SIDE,
+	                             .height = SIDE, .periodic_input = true, .periodic = true,
+	                             .symmetry = 8, .ground = true};
+	wfc_model *g = NULL;
+	wfc_error err;
+	cr_assert_eq(wfc_model_create_overlapping(&spec, &g, &err), WFC_OK, "%s", err.message);
+	int T = wfc_model_pattern_count(g), ground = T - 1;
+	/* the ground rule, as wfc_model_start_allows tells it */
+	cr_assert(wfc_model_start_allows(g, 3, SIDE - 1, ground));
+	cr_assert_not(wfc_model_start_allows(g, 3, SIDE - 1, 0));
+	cr_assert_not(wfc_model_start_allows(g, 3, 0, ground));
+	cr_assert(wfc_model_start_allows(g, 3, 0, 0));
+	cr_assert_not(wfc_model_start_allows(g, -1, 0, 0));
+	cr_assert_not(wfc_model_start_allows(g, 0, SIDE, 0));
+	cr_assert_not(wfc_model_start_allows(g, 0, 0, T));
+	/* a bottom row hinted with a pattern the ground rule forbids there:
+	 * the hints are ignored, so the run is the plain one, step for step */
+	wfc_state *gs = NULL;
+	cr_assert_eq(wfc_state_create(g, &gs, &err), WFC_OK);
+	int32_t row[SIDE * SIDE], plain[SIDE * SIDE];
+	wfc_status plain_status = wfc_run(gs, 1, -1, NULL);
+	int plain_repairs = wfc_state_repairs(gs);
+	memcpy(plain, wfc_state_observed(gs), sizeof plain);
+	for (int i = 0; i < SIDE * SIDE; i++)
+		row[i] = i / SIDE == SIDE - 1 ? 0 : -1;
+	cr_assert_eq(wfc_state_set_hints(gs, row, &err), WFC_OK);
+	cr_assert_eq(wfc_run(gs, 1, -1, NULL), plain_status);
+	cr_assert_eq(wfc_state_repairs(gs), plain_repairs);
+	cr_assert_eq(memcmp(wfc_state_observed(gs), plain, sizeof plain), 0);
+	wfc_state_destroy(gs);
+	wfc_model_destroy(g);
+
+	wfc_model *m = rooms_model(SIDE, false);
+	wfc_state *s = NULL;
+	cr_assert_eq(wfc_state_create(m, &s, &err), WFC_OK);
+	int cells = SIDE * SIDE;
+	T = wfc_model_pattern_count(m);
+	int32_t *pins = malloc(cells * sizeof *pins), *hints = malloc(cells * sizeof *hints);
+	cr_assert_eq(wfc_run(s, 8, -1, NULL), WFC_OK);
+	memcpy(hints, wfc_state_observed(s), cells * sizeof *hints);
+	for (int i = 0; i < cells; i++)
+		if (!wfc_model_is_node(m, i % SIDE, i / SIDE)) hints[i] = -1;
+	/* every 7th node pinned to its own pattern, and hinted with another */
+	for (int i = 0; i < cells; i++) {
+		pins[i] = hints[i] >= 0 && i % 7 == 0 ? hints[i] : -1;
+		if (pins[i] >= 0) hints[i] = (hints[i] + 1) % T;
+	}
+	cr_assert_eq(wfc_state_set_pins(s, pins, &err), WFC_OK);
+	cr_assert_eq(wfc_state_set_hints(s, hints, &err), WFC_OK);
+	cr_assert_eq(wfc_run(s, 2, -1, NULL), WFC_OK);
+	cr_assert_eq(wfc_state_repairs(s), 0, "the pins and the other hints agree");
+	const int32_t *obs = wfc_state_observed(s);
+	for (int i = 0; i < cells; i++) {
+		if (pins[i] >= 0) cr_assert_eq(obs[i], pins[i], "pin at %d", i);
+		else if (hints[i] >= 0) cr_assert_eq(obs[i], hints[i], "hint at %d", i);
+	}
+	cr_assert(output_valid(s, m));
+	/* refused: a pattern out of range, a non-node, the reference mode */
+	hints[5] = T;
+	cr_assert_eq(wfc_state_set_hints(s, hints, &err), WFC_ERR_INPUT);
+	cr_assert(strstr(err.message, "hint at cell (5, 0)"), "%s", err.message);
+	hints[5] = -1;
+	hints[SIDE - 1] = 0; /* last column of a non-periodic output */
+	cr_assert_eq(wfc_state_set_hints(s, hints, &err), WFC_ERR_INPUT);
+	cr_assert(strstr(err.message, "cannot be pinned"), "%s", err.message);
+	wfc_state *r = NULL;
+	cr_assert_eq(wfc_state_create_mode(m, WFC_MODE_REFERENCE, &r, &err), WFC_OK);
+	cr_assert_eq(wfc_state_set_hints(r, NULL, &err), WFC_ERR_INPUT);
+	wfc_state_destroy(r);
+	free(pins);
+	free(hints);
+	wfc_state_destroy(s);
+	wfc_model_destroy(m);
+}
