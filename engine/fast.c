@@ -346,8 +346,9 @@ static void flush_dirty(wfc_state *s)
 static void initial_set(const wfc_state *s, int x, int y, uint64_t *out)
 {
 	int words = s->words;
+	unsigned sides = wfc_start_sides(s->m, x, y);
 	for (int k = 0; k < words; k++)
-		out[k] = wfc_start_word(s->m, x, y, k, words);
+		out[k] = wfc_start_word(s->m, y, sides, k, words);
 	int pin = s->pins ? s->pins[x + y * s->m->MX] : -1;
 	if (pin >= 0)
 		for (int k = 0; k < words; k++)

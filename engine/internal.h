@@ -159,26 +159,34 @@ static inline bool wfc_is_node(const wfc_model *m, int x, int y)
 	return m->periodic || (x + m->N <= m->MX && y + m->N <= m->MY);
 }
 
+/* Which neighbours node (x, y) has, bit d for direction d; 0 for a
+ * non-node (it holds no pattern of its own, so nothing restricts it). */
+static inline unsigned wfc_start_sides(const wfc_model *m, int x, int y)
+{
+	if (!wfc_is_node(m, x, y)) return 0;
+	if (m->periodic) return 15;
+	return (unsigned)(x > 0) | (unsigned)(y < m->MY - m->N) << 1 |
+	       (unsigned)(x < m->MX - m->N) << 2 | (unsigned)(y > 0) << 3;
+}
+
 /* Word k (of words) of the set cell (x, y) starts every run with: all
  * patterns, less those with no possible neighbour towards an existing
- * node, less the ground rule (the last pattern in the bottom row only,
- * and alone there). One word at a time, so that a single pattern can be
- * asked about without a buffer (wfc_model_start_allows). */
-static inline uint64_t wfc_start_word(const wfc_model *m, int x, int y, int k, int words)
+ * node (sides: wfc_start_sides), less the ground rule (the last pattern
+ * in the bottom row only, and alone there). One word at a time, so that a
+ * single pattern can be asked about without a buffer
+ * (wfc_model_start_allows). */
+static inline uint64_t wfc_start_word(const wfc_model *m, int y, unsigned sides, int k,
+                                      int words)
 {
-	int T = m->T, MX = m->MX, MY = m->MY, N = m->N;
+	int T = m->T;
 	uint64_t w = ~0ull;
 	if (k == words - 1 && T % 64) w = (1ull << (T % 64)) - 1;
-	if (wfc_is_node(m, x, y)) {
-		bool has[4] = {m->periodic || x > 0, m->periodic || y < MY - N,
-		               m->periodic || x < MX - N, m->periodic || y > 0};
-		/* a pattern usable here needs a non-empty list towards d, i.e. it
-		 * appears in some list of the opposite direction */
-		for (int d = 0; d < 4; d++)
-			if (has[d]) w &= m->full_mask[wfc_opposite[d]][k];
-	}
+	/* a pattern usable here needs a non-empty list towards d, i.e. it
+	 * appears in some list of the opposite direction */
+	for (int d = 0; d < 4; d++)
+		if (sides >> d & 1) w &= m->full_mask[wfc_opposite[d]][k];
 	if (m->ground) {
-		if (y == MY - 1)
+		if (y == m->MY - 1)
 			w = k == (T - 1) / 64 ? 1ull << ((T - 1) % 64) : 0;
 		else
 			w &= m->ground_mask[k];

@@ -234,7 +234,7 @@ bool wfc_model_is_node(const wfc_model *m, int x, int y)
 bool wfc_model_start_allows(const wfc_model *m, int x, int y, int t)
 {
 	if (x < 0 || y < 0 || x >= m->MX || y >= m->MY || t < 0 || t >= m->T) return false;
-	return wfc_start_word(m, x, y, t / 64, m->words) >> (t % 64) & 1;
+	return wfc_start_word(m, y, wfc_start_sides(m, x, y), t / 64, m->words) >> (t % 64) & 1;
 }
 
 void wfc_render_size(const wfc_model *m, int *width, int *height)
