@@ -19,11 +19,14 @@
 # (nngrids --oracle: held-out WFC grids, seeds 100000 on, with 4x4 blocks of
 # random entries over a fraction F in WRONGS), guided with priors only and
 # with anchors, against plain WFC; then the DCGAN-onehot itself with and
-# without anchors. GCOUNT grids per row; table in $OUT_DIR/anchors/table.md.
+# without anchors, and any other Flowers checkpoints in CKPTS
+# ("label=path ..."); TERRAIN_CKPTS ("label=path ...") adds plain WFC and
+# those Terrain-Islands checkpoints, scored against TERRAIN_DATA. GCOUNT
+# grids per row; table in $OUT_DIR/anchors/table.md.
 #
 # Usage: scripts/neural-eval.sh [SHARED] [guided|anchors]
 #   (env: COUNT, STEPS, WIDTH, EVAL, WFC; guided: GCOUNT, NOISE_SETS, STRENGTHS;
-#    anchors: GCOUNT, WRONGS)
+#    anchors: GCOUNT, WRONGS, CKPTS, TERRAIN_CKPTS, TERRAIN_DATA)
 set -euo pipefail
 SHARED=${1:-../shared}
 MODE=${2:-all}
@@ -61,18 +64,26 @@ if [ "$MODE" = anchors ]; then
 	NNGRIDS=$(dirname "$WFC")/nngrids
 	GCOUNT=${GCOUNT:-1000}
 	WRONGS=${WRONGS:-0.05 0.2 0.5}
+	CKPTS=${CKPTS:-}
+	TERRAIN_CKPTS=${TERRAIN_CKPTS:-}
+	TERRAIN_DATA=${TERRAIN_DATA:-out/model/terrain-islands-1024.safetensors}
+	if [ -n "$TERRAIN_CKPTS" ] && [ ! -f "$TERRAIN_DATA" ]; then
+		echo "neural-eval: $TERRAIN_DATA not found (docs/NEURAL.md, \"The shipped checkpoint\")" >&2
+		exit 2
+	fi
 	A=$OUT/anchors
 	mkdir -p "$A"
 	[ -f "$OUT/flowers-heldout.st" ] ||
 		"$WFC" dataset --xml "$XML" --entry $ENTRY --size 64 --count "$GCOUNT" --format onehot \
 			--seed 100000 -o "$OUT/flowers-heldout.st" -q
 	ck=$OUT/dcgan-onehot/generator.safetensors
-	arow() { # name label mode [nngrids options...]
+	data=$OUT/flowers-onehot.st
+	arow() { # name label mode [nngrids options...]; scored against $data
 		local name=$1 label=$2 mode=$3
 		shift 3
 		"$NNGRIDS" "$ck" --mode "$mode" --count "$GCOUNT" --seed 100000 "$@" \
 			-o "$A/$name.st" 2>"$A/$name.log"
-		"$WFC" eval --data "$OUT/flowers-onehot.st" --grids "$A/$name.st" --json "$A/$name.json" \
+		"$WFC" eval --data "$data" --grids "$A/$name.st" --json "$A/$name.json" \
 			>/dev/null
 		local j="$A/$name.json" l="$A/$name.log"
 		v() { sed -n "s/^ *\"$1\": *\([^,]*\),\{0,1\}\$/\1/p" "$j"; }
@@ -97,6 +108,25 @@ if [ "$MODE" = anchors ]; then
 		done
 		arow dcgan-priors "DCGAN-onehot, priors" guided --anchors 0
 		arow dcgan-anchors "DCGAN-onehot, anchors" guided --anchors 1
+		# other Flowers checkpoints (e.g. trained on a GPU, scripts/gpu-train.sh)
+		for lp in $CKPTS; do
+			ck=${lp#*=}
+			arow "${lp%%=*}-priors" "${lp%%=*}, priors" guided --anchors 0
+			arow "${lp%%=*}-anchors" "${lp%%=*}, anchors" guided --anchors 1
+		done
+		# Terrain-Islands checkpoints, against its data set (NEURAL.md)
+		if [ -n "$TERRAIN_CKPTS" ]; then
+			data=$TERRAIN_DATA
+			echo "| **Terrain-Islands** (against $(basename "$data")) | | | | | | | |"
+			ck=${TERRAIN_CKPTS%% *} # plain WFC takes the spec from a checkpoint
+			ck=${ck#*=}
+			arow terrain-wfc "plain WFC" wfc
+			for lp in $TERRAIN_CKPTS; do
+				ck=${lp#*=}
+				arow "terrain-${lp%%=*}-priors" "${lp%%=*}, priors" guided --anchors 0
+				arow "terrain-${lp%%=*}-anchors" "${lp%%=*}, anchors" guided --anchors 1
+			done
+		fi
 	} >"$A/table.md"
 	cat "$A/table.md"
 	exit 0
