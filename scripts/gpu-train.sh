@@ -90,10 +90,10 @@ train() { # name data width seconds loss lr
 	local name=$1 data=$2 width=$3 secs=$4 loss=${5:-bce} lr=${6:-}
 	[ -f "$work/$data.st" ] || return 0
 	say "train $name: dcgan ($loss${lr:+, lr $lr}) width $width on $data, $secs s on $device"
-	timeout -s INT "$secs" "$BUILD/wfc" train --data "$work/$data.st" --arch dcgan ${lr:+--lr "$lr"} \
+	timeout --preserve-status -s INT "$secs" "$BUILD/wfc" train --data "$work/$data.st" --arch dcgan ${lr:+--lr "$lr"} \
 		--width "$width" --loss "$loss" --steps 100000000 --seed 1 --device "$device" \
 		--threads "$threads" --sample-every 1000 -q -o "$work/$name" >"$work/train-$name.log" 2>&1
-	echo "exit status $? (0: stopped by the SIGINT and saved)" >>"$work/train-$name.log"
+	echo "exit status $? (0: stopped by the SIGINT and saved; 130: killed by it; 139: crashed)" >>"$work/train-$name.log"
 	tail -n 3 "$work/train-$name.log" >>"$out/summary.txt"
 	cp "$work/$name/generator.safetensors" "$out/$name.safetensors" 2>/dev/null
 	last=$(ls -v "$work/$name/samples" 2>/dev/null | tail -n 1)
