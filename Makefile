@@ -231,13 +231,14 @@ $(FUZZ_BUILD)/.fuzz-deps-ok: scripts/deps.sh
 	@touch $@
 
 fuzz-build: $(FUZZ_BUILD)/.fuzz-deps-ok
-	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT=-O1 \
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT=-O1 CUDA=0 \
 		SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-bins
 
 # Only meaningful inside fuzz-build, where BUILD is $(FUZZ_BUILD).
 fuzz-bins: $(FUZZ_BINS)
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_util.o \
-		$(FUZZ_BUILD)/libwfcsrv.a $(FUZZ_BUILD)/libwfcapi.a $(FUZZ_BUILD)/libwfc.a
+		$(FUZZ_BUILD)/libwfcsrv.a $(FUZZ_BUILD)/libwfcnn.a $(FUZZ_BUILD)/libwfcapi.a \
+		$(FUZZ_BUILD)/libwfc.a
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o %.a,$^) \
 		$(PKG_LIBS) $(LDLIBS)
 

@@ -255,10 +255,7 @@ int cli_train(int argc, char **argv)
 		nn_train_config(&ds, a.arch, &cfg);
 		if (a.batch) cfg.batch = (int)a.batch;
 		if (a.width) cfg.width = (int)a.width;
-		if (a.wasserstein && cfg.arch == NN_ARCH_DCGAN) {
-			cfg.loss = NN_LOSS_WASSERSTEIN;
-			cfg.lr = 5e-5f; /* the WGAN paper's RMSprop rate */
-		}
+		if (a.wasserstein) nn_gan_config_set_loss(&cfg, NN_LOSS_WASSERSTEIN);
 		if (a.lr > 0) cfg.lr = (float)a.lr;
 		rc = nn_trainer_create(&t, &ds, &cfg, be, (uint64_t)a.seed, err, sizeof err);
 	}

@@ -73,7 +73,7 @@ static int write_meta(api_st_writer *w, const nn_gan *gan, const nn_ckpt_info *i
 	               "{\"batch\":%d,\"lr\":%.9g,\"betas\":[%.9g,%.9g],\"clip\":%.9g,"
 	               "\"n_critic\":%d,\"epoch\":%d,\"loss\":\"%s\"}",
 	               c->batch, c->lr, c->beta1, c->beta2, c->clip, c->n_critic, epoch,
-	               c->loss == NN_LOSS_WASSERSTEIN ? "wasserstein" : "bce");
+	               nn_loss_name(c->loss));
 	char *colors = colors_json(info->colors, info->vocab);
 	rc |= !colors || api_st_set_meta(w, "colors", colors, NULL);
 	free(colors);

@@ -56,6 +56,32 @@ int nn_arch_parse(const char *name, nn_arch *out)
 	return -1;
 }
 
+const char *nn_loss_name(nn_loss l)
+{
+	return l == NN_LOSS_WASSERSTEIN ? "wasserstein" : "bce";
+}
+
+int nn_loss_parse(const char *name, nn_loss *out)
+{
+	if (!strcmp(name, "bce")) {
+		*out = NN_LOSS_BCE;
+		return 0;
+	}
+	if (!strcmp(name, "wasserstein")) {
+		*out = NN_LOSS_WASSERSTEIN;
+		return 0;
+	}
+	return -1;
+}
+
+void nn_gan_config_set_loss(nn_gan_config *c, nn_loss loss)
+{
+	if (c->arch != NN_ARCH_DCGAN || c->loss == loss) return;
+	c->loss = loss;
+	/* each objective's own optimizer and rate (nn_gan_config_default) */
+	c->lr = loss == NN_LOSS_WASSERSTEIN ? 5e-5f : 1e-4f;
+}
+
 static int check_config(const nn_gan_config *c, char *err, size_t errlen)
 {
 	if (c->channels < 1 || c->channels > 4096 || c->latent < 1 || c->latent > 4096 ||

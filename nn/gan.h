@@ -62,6 +62,12 @@ static inline int nn_gan_wasserstein(const nn_gan_config *c)
 void nn_gan_config_default(nn_gan_config *c, nn_arch arch, int channels, int onehot, int size);
 const char *nn_arch_name(nn_arch a);               /* "dcgan", "wgan-dense" */
 int nn_arch_parse(const char *name, nn_arch *out); /* 0 ok, -1 unknown */
+const char *nn_loss_name(nn_loss l);               /* "bce", "wasserstein" */
+int nn_loss_parse(const char *name, nn_loss *out); /* 0 ok, -1 unknown */
+/* A DCGAN's objective, with that objective's learning rate (BCE: Adam
+ * 1e-4; Wasserstein: RMSprop 5e-5); no-op for the dense WGAN, which is
+ * always Wasserstein, and when the objective is already loss. */
+void nn_gan_config_set_loss(nn_gan_config *c, nn_loss loss);
 
 /* Builds the generator's layers into g (nn_seq_begin included): the same
  * stack for training and for serving. -1 with a message on a bad config. */

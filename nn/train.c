@@ -87,7 +87,8 @@ void nn_trainer_destroy(nn_trainer *t)
 
 int nn_trainer_batches_per_step(const nn_trainer *t)
 {
-	return t->gan.cfg.arch == NN_ARCH_WGAN_DENSE ? t->gan.cfg.n_critic : 1;
+	/* the Wasserstein step takes a real batch per critic update */
+	return nn_gan_wasserstein(&t->gan.cfg) ? t->gan.cfg.n_critic : 1;
 }
 
 long nn_trainer_steps_for_epochs(const nn_trainer *t, int epochs)

@@ -260,10 +260,12 @@ static void entry_json(srv_buf *b, const entry *e)
 	const nn_gan_config *c = &g->cfg;
 	bool guided = c->onehot && g->spec_json && g->vocab_ids;
 	srv_buf_printf(b,
-	               ",\"status\":\"ready\",\"arch\":\"%s\",\"format\":\"%s\",\"vocab\":%d,"
-	               "\"channels\":%d,\"size\":%d,\"latent\":%d,\"width\":%d,\"parameters\":%zu,"
-	               "\"steps\":%ld,\"guided\":%s,\"source\":",
-	               nn_arch_name(c->arch), c->onehot ? "onehot" : "rgb", g->vocab, c->channels,
+	               ",\"status\":\"ready\",\"arch\":\"%s\",\"loss\":\"%s\",\"format\":\"%s\","
+	               "\"vocab\":%d,\"channels\":%d,\"size\":%d,\"latent\":%d,\"width\":%d,"
+	               "\"parameters\":%zu,\"steps\":%ld,\"guided\":%s,\"source\":",
+	               nn_arch_name(c->arch),
+	               nn_loss_name(nn_gan_wasserstein(c) ? NN_LOSS_WASSERSTEIN : NN_LOSS_BCE),
+	               c->onehot ? "onehot" : "rgb", g->vocab, c->channels,
 	               c->size, c->latent, c->width, param_count(&g->g), g->steps,
 	               guided ? "true" : "false");
 	srv_buf_json_str(b, g->source);

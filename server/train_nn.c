@@ -122,8 +122,9 @@ static const char *get_str(const cJSON *root, const char *key, const char *def)
 static int train_request(const srv_request_env *env, const srv_nn_train_limits *lim, cJSON *root,
                          srv_job_request *out, srv_problem *p)
 {
-	static const char *const keys[] = {"library", "spec", "format", "arch",        "epochs",
-	                                   "count",   "name", "width",  "timeLimitMs", "seed"};
+	static const char *const keys[] = {"library", "spec",  "format",      "arch",
+	                                   "loss",    "epochs", "count",      "name",
+	                                   "width",   "seed",  "timeLimitMs"};
 	for (const cJSON *c = root->child; c; c = c->next) {
 		bool known = false;
 		for (size_t i = 0; i < sizeof keys / sizeof keys[0] && !known; i++)
@@ -138,7 +139,7 @@ static int train_request(const srv_request_env *env, const srv_nn_train_limits *
 			    p, 422, "invalid-spec", ptr,
 			    n > 1 ? "field '%.100s' is given twice"
 			          : "unknown field '%.100s' (fields: library or spec, "
-			            "name, format, arch, epochs, count, width, seed, "
+			            "name, format, arch, loss, epochs, count, width, seed, "
 			            "timeLimitMs)",
 			    c->string);
 		}
@@ -160,6 +161,12 @@ static int train_request(const srv_request_env *env, const srv_nn_train_limits *
 		return bad(p, "/format", "'format' must be \"onehot\" or \"rgb\"");
 	if (!arch || nn_arch_parse(arch, &a))
 		return bad(p, "/arch", "'arch' must be \"dcgan\" or \"wgan-dense\"");
+	const char *loss = get_str(root, "loss", a == NN_ARCH_DCGAN ? "bce" : "wasserstein");
+	nn_loss l;
+	if (!loss || nn_loss_parse(loss, &l))
+		return bad(p, "/loss", "'loss' must be \"bce\" or \"wasserstein\"");
+	if (a == NN_ARCH_WGAN_DENSE && l != NN_LOSS_WASSERSTEIN)
+		return bad(p, "/loss", "wgan-dense is always trained with the Wasserstein objective");
 	long epochs = 5 < lim->max_epochs ? 5 : lim->max_epochs;
 	long count = 256 < lim->max_count ? 256 : lim->max_count, width = 0, seed = 1;
 	long tl = env->max_time_limit_ms;
@@ -203,6 +210,7 @@ static int train_request(const srv_request_env *env, const srv_nn_train_limits *
 	cJSON_AddStringToObject(nj, "name", name);
 	cJSON_AddStringToObject(nj, "format", format);
 	cJSON_AddStringToObject(nj, "arch", nn_arch_name(a));
+	cJSON_AddStringToObject(nj, "loss", nn_loss_name(l));
 	cJSON_AddNumberToObject(nj, "epochs", (double)epochs);
 	cJSON_AddNumberToObject(nj, "count", (double)count);
 	cJSON_AddNumberToObject(nj, "width", (double)width);
@@ -306,7 +314,7 @@ void srv_run_train(srv_models *models, const api_spec *spec, const char *neural,
                    const char *id, srv_run_control *ctl, srv_job_outcome *out)
 {
 	char name[SRV_MODEL_NAME_MAX] = "", format[16] = "onehot", arch[16] = "dcgan",
-	     source[256] = "";
+	     loss[16] = "bce", source[256] = "";
 	long epochs = 1, count = 1, width = 0;
 	cJSON *nj = cJSON_Parse(neural);
 	const cJSON *v;
@@ -318,13 +326,17 @@ void srv_run_train(srv_models *models, const api_spec *spec, const char *neural,
 		snprintf(source, sizeof source, "%s", v->valuestring);
 	if ((v = cJSON_GetObjectItemCaseSensitive(nj, "arch")) && cJSON_IsString(v))
 		snprintf(arch, sizeof arch, "%s", v->valuestring);
+	if ((v = cJSON_GetObjectItemCaseSensitive(nj, "loss")) && cJSON_IsString(v))
+		snprintf(loss, sizeof loss, "%s", v->valuestring);
 	if ((v = cJSON_GetObjectItemCaseSensitive(nj, "epochs"))) epochs = (long)v->valuedouble;
 	if ((v = cJSON_GetObjectItemCaseSensitive(nj, "count"))) count = (long)v->valuedouble;
 	if ((v = cJSON_GetObjectItemCaseSensitive(nj, "width"))) width = (long)v->valuedouble;
 	cJSON_Delete(nj);
 	nn_arch a = NN_ARCH_DCGAN;
+	nn_loss l = NN_LOSS_BCE;
 	const char *dir = srv_models_dir(models);
-	if (!srv_model_name_valid(name) || nn_arch_parse(arch, &a) || epochs < 1 || count < 1) {
+	if (!srv_model_name_valid(name) || nn_arch_parse(arch, &a) || nn_loss_parse(loss, &l) ||
+	    epochs < 1 || count < 1) {
 		srv_problem_set(&out->error, 500, "internal", NULL, "the training job is damaged");
 		return;
 	}
@@ -366,6 +378,7 @@ void srv_run_train(srv_models *models, const api_spec *spec, const char *neural,
 	if (!be) be = nn_backend_create(NN_DEVICE_CPU, 1, err, sizeof err);
 	nn_gan_config cfg;
 	nn_train_config(&ds, a, &cfg);
+	nn_gan_config_set_loss(&cfg, l);
 	if (width > 0) cfg.width = (int)width;
 	if (!be ||
 	    nn_trainer_create(&t, &ds, &cfg, be, (uint64_t)(uint32_t)seed, err, sizeof err)) {

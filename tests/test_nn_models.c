@@ -695,3 +695,45 @@ Test(nn_models, training_steps_match_pytorch, .timeout = 120)
 		unlink(paths[i]);
 	cr_assert_eq(rc, 0, "PyTorch disagrees with a training step (see the lines above)");
 }
+
+/* Names of the objectives, setting one on a config, and epochs counted in
+ * real batches: a Wasserstein step reads n_critic of them. */
+Test(nn_models, loss_names_and_epochs_of_each_objective)
+{
+	nn_loss l = NN_LOSS_WASSERSTEIN;
+	cr_assert_eq(nn_loss_parse("bce", &l), 0);
+	cr_assert_eq(l, NN_LOSS_BCE);
+	cr_assert_eq(nn_loss_parse("wasserstein", &l), 0);
+	cr_assert_eq(l, NN_LOSS_WASSERSTEIN);
+	cr_assert_eq(nn_loss_parse("Wasserstein", &l), -1);
+	cr_assert_eq(nn_loss_parse("", &l), -1);
+	cr_assert_str_eq(nn_loss_name(NN_LOSS_BCE), "bce");
+	cr_assert_str_eq(nn_loss_name(NN_LOSS_WASSERSTEIN), "wasserstein");
+
+	nn_gan_config c = tiny(NN_ARCH_DCGAN, 1, 3, 64);
+	cr_assert_eq(c.loss, NN_LOSS_BCE);
+	cr_assert_float_eq(c.lr, 1e-4f, 1e-12);
+	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN);
+	cr_assert_eq(c.loss, NN_LOSS_WASSERSTEIN);
+	cr_assert_float_eq(c.lr, 5e-5f, 1e-12);
+	nn_gan_config_set_loss(&c, NN_LOSS_BCE);
+	cr_assert_float_eq(c.lr, 1e-4f, 1e-12);
+	nn_gan_config w = tiny(NN_ARCH_WGAN_DENSE, 1, 3, 8);
+	float lr = w.lr;
+	nn_gan_config_set_loss(&w, NN_LOSS_BCE);
+	cr_assert_eq(w.loss, NN_LOSS_BCE, "the dense WGAN's field is unused and unchanged");
+	cr_assert_float_eq(w.lr, lr, 0);
+
+	char err[256];
+	api_dataset ds = make_dataset(API_DATASET_ONEHOT, 20, 64, 3, -3, 5);
+	nn_trainer t;
+	cr_assert_eq(nn_trainer_create(&t, &ds, &c, be, 3, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(nn_trainer_steps_for_epochs(&t, 3), 3 * 20 / 2, "BCE: a batch a step");
+	nn_trainer_destroy(&t);
+	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN);
+	cr_assert_eq(nn_trainer_create(&t, &ds, &c, be, 3, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(nn_trainer_steps_for_epochs(&t, 3), 3 * 20 / 2 / c.n_critic,
+	             "Wasserstein: n_critic batches a step");
+	nn_trainer_destroy(&t);
+	free_dataset(&ds);
+}

@@ -1,8 +1,9 @@
 /*
  * fuzz_job_request.c - libFuzzer target for the server's request bodies
  * (server/request.c): srv_job_request_parse (POST /v1/jobs and
- * /v1/generate) and srv_spec_parse_kind (POST /v1/tilesets, /v1/samples),
- * then srv_assets_add on what the latter accepts, as the routes do.
+ * /v1/generate), srv_spec_parse_kind (POST /v1/tilesets, /v1/samples),
+ * then srv_assets_add on what the latter accepts, as the routes do, and
+ * srv_nn_train_request (POST /v1/models, server/train_nn.c).
  *
  * The environment is the service's: the built-in library (library/, or
  * $WFC_FUZZ_LIBRARY), an in-memory asset store holding one tileset and
@@ -14,13 +15,19 @@
  * Properties: bad input is a 400 or 422 with a detail, never a 500 (a
  * 500 here is a server bug: nothing runs out of memory); an accepted job
  * carries a canonical spec_json that the spec reader accepts again (the
- * job store persists it and a worker reads it back after a restart).
+ * job store persists it and a worker reads it back after a restart); an
+ * accepted training names an architecture and objective its worker
+ * knows, within the limits.
  */
 #include "../../api/base64.h"
 #include "../../api/json_spec.h"
 #include "../../server/assets.h"
+#include "../../server/config.h"
+#include "../../server/jobs_nn.h"
 #include "../../server/request.h"
 #include "fuzz_util.h"
+
+#include <cjson/cJSON.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -154,6 +161,49 @@ static void asset_body(const char *body, size_t size, srv_asset_kind kind)
 	api_spec_free(&spec);
 }
 
+/* The training job's own part, as srv_run_train reads it back. */
+static void check_training(const srv_job_request *r, const srv_nn_train_limits *lim)
+{
+	cJSON *nj = cJSON_Parse(r->spec->neural);
+	FUZZ_CHECK(nj != NULL);
+	const cJSON *arch = cJSON_GetObjectItemCaseSensitive(nj, "arch"),
+	            *loss = cJSON_GetObjectItemCaseSensitive(nj, "loss"),
+	            *epochs = cJSON_GetObjectItemCaseSensitive(nj, "epochs"),
+	            *count = cJSON_GetObjectItemCaseSensitive(nj, "count");
+	nn_arch a;
+	nn_loss l;
+	FUZZ_CHECK(cJSON_IsString(arch) && nn_arch_parse(arch->valuestring, &a) == 0);
+	FUZZ_CHECK(cJSON_IsString(loss) && nn_loss_parse(loss->valuestring, &l) == 0);
+	FUZZ_CHECK(a == NN_ARCH_DCGAN || l == NN_LOSS_WASSERSTEIN);
+	FUZZ_CHECK(cJSON_IsNumber(epochs) && epochs->valuedouble >= 1 &&
+	           epochs->valuedouble <= (double)lim->max_epochs);
+	FUZZ_CHECK(cJSON_IsNumber(count) && count->valuedouble >= 1 &&
+	           count->valuedouble <= (double)lim->max_count);
+	cJSON_Delete(nj);
+}
+
+static void train_body(const char *body, size_t size)
+{
+	srv_nn_train_limits lim = {SRV_DEFAULT_MAX_TRAIN_COUNT, SRV_DEFAULT_MAX_TRAIN_EPOCHS, false};
+	srv_job_request r;
+	srv_problem p = {0};
+	int rc = srv_nn_train_request(&env, &lim, body, size, &r, &p);
+	if (rc) { /* no models directory here, so no name is taken (409) */
+		check_refusal(rc, &p);
+		FUZZ_CHECK(r.spec == NULL && r.spec_json == NULL);
+		return;
+	}
+	FUZZ_CHECK(r.spec && r.spec_json && r.spec->neural && r.spec->has_seed);
+	FUZZ_CHECK(r.time_limit_ms >= 1 && r.time_limit_ms <= env.max_time_limit_ms);
+	check_training(&r, &lim);
+	api_spec back;
+	api_error err = {0};
+	FUZZ_CHECK(api_spec_from_json(r.spec_json, strlen(r.spec_json), NULL, &back, &err) ==
+	           API_OK);
+	api_spec_free(&back);
+	srv_job_request_free(&r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size copy, so reading past the body is still caught. */
@@ -165,6 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	job_request(body, size);
 	asset_body(body, size, SRV_ASSET_TILESET);
 	asset_body(body, size, SRV_ASSET_SAMPLE);
+	train_body(body, size);
 	free(body);
 	return 0;
 }

@@ -511,6 +511,7 @@ Test(models, training_over_http)
 	cr_assert_str_eq(it_str(m, "status"), "ready");
 	cr_assert_str_eq(it_str(m, "source"), ENTRY);
 	cr_assert_eq((int)it_num(m, "width"), 4);
+	cr_assert_str_eq(it_str(m, "loss"), "bce", "the default objective");
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "guided")));
 	cJSON_Delete(m);
 	result(&s, id, "png", &rs, true); /* 4 samples of the new model */
@@ -518,6 +519,39 @@ Test(models, training_over_http)
 	http_response_free(&rs);
 	/* the new model serves jobs */
 	cJSON_Delete(run_job(&s, "{\"model\":\"guided\",\"checkpoint\":\"trained\",\"seed\":1}"));
+
+	/* the Wasserstein objective: 8 examples, 1 epoch = 4 batches of 2 */
+	it_post(&s, &rs, "/v1/models",
+	        "{\"library\":\"" ENTRY "\",\"name\":\"critic\",\"loss\":\"wasserstein\","
+	        "\"count\":8,\"epochs\":1,\"width\":4}");
+	it_expect_status(&rs, 202);
+	job = it_json(&rs);
+	http_response_free(&rs);
+	snprintf(id, sizeof id, "%s", it_str(job, "id"));
+	cJSON_Delete(job);
+	job = it_wait_done(&s, id, 120);
+	cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s", cJSON_PrintUnformatted(job));
+	cJSON_Delete(job);
+	it_get(&s, &rs, "/v1/models/critic");
+	it_expect_status(&rs, 200);
+	m = it_json(&rs);
+	http_response_free(&rs);
+	cr_assert_str_eq(it_str(m, "loss"), "wasserstein");
+	cJSON_Delete(m);
+	cJSON_Delete(run_job(&s, "{\"model\":\"guided\",\"checkpoint\":\"critic\",\"seed\":1}"));
+	static const char *const bad_loss[] = {
+	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"loss\":\"hinge\"}",
+	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"loss\":1}",
+	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"arch\":\"wgan-dense\",\"loss\":\"bce\"}"};
+	for (size_t i = 0; i < sizeof bad_loss / sizeof bad_loss[0]; i++) {
+		/* outside the contract (the first two), so direct */
+		it_opts direct = {.direct = true, .body = bad_loss[i]};
+		it_call(&s, &rs, "POST", "/v1/models", &direct);
+		cJSON *q = it_problem(&rs, 422, "invalid-spec");
+		cr_assert_str_eq(it_str(q, "pointer"), "/loss", "%s", bad_loss[i]);
+		cJSON_Delete(q);
+		http_response_free(&rs);
+	}
 
 	/* the name is taken now; limits; unknown fields */
 	it_post(&s, &rs, "/v1/models", "{\"library\":\"" ENTRY "\",\"name\":\"trained\"}");
