@@ -49,9 +49,8 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
 }
 
 /* ok[(d * V + a) * V + b]: entry b may sit in direction d of entry a (the
- * model's propagator, read once per run rather than once per pair); and
- * entry_of[t], the generator's entry for pattern t (-1: none). */
-static uint8_t *vocab_agreement(const wfc_model *wm, const nn_generator *g, int32_t **entry_of)
+ * model's propagator, read once per run rather than once per pair). */
+static uint8_t *vocab_agreement(const wfc_model *wm, const nn_generator *g)
 {
 	int T = wfc_model_pattern_count(wm), V = g->vocab;
 	int32_t *entry = malloc((size_t)T * sizeof *entry);
@@ -72,7 +71,7 @@ static uint8_t *vocab_agreement(const wfc_model *wm, const nn_generator *g, int3
 			for (int k = 0; k < len; k++)
 				if (entry[list[k]] >= 0) ok[((size_t)d * V + a) * V + entry[list[k]]] = 1;
 		}
-	*entry_of = entry;
+	free(entry);
 	return ok;
 }
 
@@ -93,10 +92,10 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 	int T = wfc_model_pattern_count(wm);
 	bool periodic = wfc_model_periodic(wm);
 	size_t ss = (size_t)S * S;
-	int32_t *best = malloc((size_t)W * H * sizeof *best), *entry_of = NULL;
-	uint8_t *ok = vocab_agreement(wm, g, &entry_of);
+	int32_t *best = malloc((size_t)W * H * sizeof *best);
+	uint8_t *ok = vocab_agreement(wm, g);
 	if (!best || !ok) {
-		free(best), free(ok), free(entry_of);
+		free(best), free(ok);
 		return -1;
 	}
 	/* the most likely entry of every node the generator covers, -1
@@ -104,7 +103,7 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 	int32_t *top = calloc(ss, sizeof *top);
 	float *top_p = malloc(ss * sizeof *top_p);
 	if (!top || !top_p) {
-		free(best), free(ok), free(entry_of), free(top), free(top_p);
+		free(best), free(ok), free(top), free(top_p);
 		return -1;
 	}
 	memcpy(top_p, probs, ss * sizeof *top_p);
@@ -140,7 +139,7 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 			}
 			if (agree) pins[y * W + x] = g->vocab_ids[a], anchors++;
 		}
-	free(best), free(ok), free(entry_of);
+	free(best), free(ok);
 	return anchors;
 }
 

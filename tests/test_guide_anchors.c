@@ -228,6 +228,57 @@ Test(anchors, user_pins_that_cannot_hold_still_fail)
 	teardown(&f);
 }
 
+/* A guess the model forbids at its cell from the start (here the ground
+ * rule: only the ground pattern in the bottom row) is neither anchored nor
+ * counted on by its neighbours, which would otherwise start decided beside
+ * a cell that can never agree with them. */
+Test(anchors, guesses_the_ground_rule_forbids_anchor_nothing_around_them)
+{
+	uint32_t px[ROOMS_SIDE * ROOMS_SIDE];
+	rooms_sample(px);
+	wfc_overlapping_spec spec = {.sample = px, .sample_width = ROOMS_SIDE,
+	                             .sample_height = ROOMS_SIDE, .N = 3, .width = SIDE,
+	                             .height = SIDE, .periodic_input = true, .periodic = true,
+	                             .symmetry = 8, .ground = true};
+	wfc_model *m = NULL;
+	wfc_error err;
+	cr_assert_eq(wfc_model_create_overlapping(&spec, &m, &err), WFC_OK, "%s", err.message);
+	int T = wfc_model_pattern_count(m), p = -1;
+	/* a pattern that may sit next to itself every way, allowed off the
+	 * bottom row: a generator saying it everywhere agrees with itself */
+	for (int t = 0; t < T - 1 && p < 0; t++) {
+		bool self = true;
+		for (int d = 0; d < 4; d++)
+			self = self && model_allows(m, d, t, t);
+		if (self) p = t;
+	}
+	cr_assert_geq(p, 0, "the rooms have a pattern that tiles");
+	cr_assert_not(wfc_model_start_allows(m, 0, SIDE - 1, p));
+	nn_generator g = {0};
+	g.cfg.size = SIDE;
+	g.vocab = T;
+	g.vocab_ids = malloc((size_t)T * sizeof *g.vocab_ids);
+	for (int t = 0; t < T; t++)
+		g.vocab_ids[t] = t;
+	float *probs = calloc((size_t)T * CELLS, sizeof *probs);
+	for (int i = 0; i < CELLS; i++)
+		probs[(size_t)p * CELLS + i] = 1;
+	int32_t pins[CELLS];
+	no_pins(pins);
+	long n = srv_nn_anchors(probs, &g, m, pins);
+	/* the bottom row stays free, and so do its neighbours: the row above
+	 * it and, the output being periodic, row 0 below it */
+	for (int i = 0; i < CELLS; i++) {
+		int y = i / SIDE;
+		bool free_row = y == SIDE - 1 || y == SIDE - 2 || y == 0;
+		cr_assert_eq(pins[i], free_row ? -1 : p, "cell (%d, %d)", i % SIDE, y);
+	}
+	cr_assert_eq(n, (long)(SIDE - 3) * SIDE);
+	free(probs);
+	free(g.vocab_ids);
+	wfc_model_destroy(m);
+}
+
 Test(anchors, model_periodic_and_nodes)
 {
 	wfc_model *p = rooms_model(SIDE, true), *q = rooms_model(SIDE, false);
