@@ -23,14 +23,18 @@ $PY -c 'import torch' 2>/dev/null || { have_torch=0; echo "bench nn: no PyTorch 
 
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 : >"$OUT/nn-ratios.txt"
-for cfg in rgb:3: onehot95:95:--onehot; do
-	IFS=: read -r name ch flag <<<"$cfg"
-	echo "== DCGAN $name: batch 64, width 64, $T threads, $STEPS steps =="
+# name:channels:flag:loss; the Wasserstein step is 5 critic batches and 1
+# generator batch (nn/wgan.c), BCE's is one of each
+for cfg in rgb:3::bce onehot95:95:--onehot:bce onehot95-wass:95:--onehot:wasserstein; do
+	IFS=: read -r name ch flag loss <<<"$cfg"
+	echo "== DCGAN $name ($loss): batch 64, width 64, $T threads, $STEPS steps =="
 	# shellcheck disable=SC2086
-	"$B/nn-bench" --device cpu --threads "$T" --channels "$ch" $flag --steps "$STEPS" \
-		--warmup 1 >"$OUT/nn-$name.txt" || { echo "bench nn: nn-bench failed" >&2; continue; }
+	"$B/nn-bench" --device cpu --threads "$T" --channels "$ch" $flag --loss "$loss" \
+		--steps "$STEPS" --warmup 1 >"$OUT/nn-$name.txt" ||
+		{ echo "bench nn: nn-bench failed" >&2; continue; }
+	# shellcheck disable=SC2086
 	[ "$have_torch" = 1 ] && OMP_NUM_THREADS=$T MKL_NUM_THREADS=$T $PY scripts/nn_torch_bench.py \
-		--channels "$ch" --steps "$STEPS" --warmup 1 >"$OUT/nn-torch-$name.txt"
+		--channels "$ch" $flag --loss "$loss" --steps "$STEPS" --warmup 1 >"$OUT/nn-torch-$name.txt"
 	for key in train_step sample_batch sample_one; do
 		ours=$(get "${key}_ms_median" "$OUT/nn-$name.txt")
 		theirs=$([ "$have_torch" = 1 ] && get "${key}_ms_median" "$OUT/nn-torch-$name.txt")

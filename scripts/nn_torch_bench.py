@@ -5,14 +5,17 @@ The same DCGAN as nn/dcgan.c (64x64 outputs, ngf = ndf = width, no conv
 biases, BatchNorm, ReLU/LeakyReLU(0.2), tanh or, with --onehot, a softmax
 over the channels), the same step (one D update
 on a real and a fake batch with BCEWithLogits, then one G update, Adam with
-betas (0.5, 0.999), lr 1e-4) and the same sampling (G in eval mode, latents
+betas (0.5, 0.999), lr 1e-4; with --loss wasserstein nn/wgan.c's: 5 critic
+updates on a real batch each, RMSprop 5e-5, clipping to 0.01, then one G
+update) and the same sampling (G in eval mode, latents
 made on the host, outputs copied back). Prints the same "key value" lines.
 
 fp32 by default, TF32 off, like nn/'s cuBLAS calls; --tf32 allows it, for
 reference. cudnn.benchmark is on (PyTorch's fastest convolutions).
 
 usage: nn_torch_bench.py [--batch 64] [--width 64] [--latent 128]
-                         [--channels 3] [--onehot] [--steps 20] [--warmup 3]
+                         [--channels 3] [--onehot] [--loss bce|wasserstein]
+                         [--steps 20] [--warmup 3]
                          [--tf32]
 """
 import argparse
@@ -70,6 +73,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--onehot", action="store_true")
     ap.add_argument("--tf32", action="store_true")
+    ap.add_argument("--loss", choices=["bce", "wasserstein"], default="bce")
     a = ap.parse_args()
 
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -86,8 +90,14 @@ def main():
     print(f"batch {a.batch}\nwidth {a.width}")
     print(f"params_g {sum(p.numel() for p in g.parameters())}")
     print(f"params_d {sum(p.numel() for p in d.parameters())}")
-    opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.5, 0.999))
-    opt_g = torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.5, 0.999))
+    print(f"loss {a.loss}")
+    wass = a.loss == "wasserstein"
+    if wass:  # the WGAN step of nn/wgan.c: RMSprop 5e-5 (alpha 0.99), clip 0.01, 5 critic steps
+        opt_d = torch.optim.RMSprop(d.parameters(), lr=5e-5, alpha=0.99, eps=1e-8)
+        opt_g = torch.optim.RMSprop(g.parameters(), lr=5e-5, alpha=0.99, eps=1e-8)
+    else:
+        opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.5, 0.999))
+        opt_g = torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.5, 0.999))
     bce = nn.BCEWithLogitsLoss()
     real_host = torch.rand(a.batch, a.channels, 64, 64) * 2 - 1
 
@@ -95,7 +105,29 @@ def main():
         if dev.type == "cuda":
             torch.cuda.synchronize()
 
+    def wasserstein_step():
+        for _ in range(5):  # a real batch from the host per critic step
+            real = real_host.to(dev)
+            z = torch.randn(a.batch, a.latent, 1, 1).to(dev)
+            d.zero_grad(set_to_none=False)
+            with torch.no_grad():
+                fake = g(z)
+            loss_d = d(fake).mean() - d(real).mean()
+            loss_d.backward()
+            opt_d.step()
+            with torch.no_grad():
+                for p in d.parameters():
+                    p.clamp_(-0.01, 0.01)
+        z = torch.randn(a.batch, a.latent, 1, 1).to(dev)
+        g.zero_grad(set_to_none=False)
+        loss_g = -d(g(z)).mean()
+        loss_g.backward()
+        opt_g.step()
+        return loss_d.item(), loss_g.item()
+
     def step():
+        if wass:
+            return wasserstein_step()
         # the data arrives from the host each step, as in nn-bench
         real = real_host.to(dev)
         z = torch.randn(a.batch, a.latent, 1, 1).to(dev)

@@ -4,7 +4,8 @@
  * scripts/nn_torch_bench.py, the same model in PyTorch).
  *
  * A training step is nn_gan_step (DCGAN: one D and one G update with Adam;
- * WGAN: n_critic critic updates and one G update) on a fixed random real
+ * WGAN, or the DCGAN with --loss wasserstein: n_critic critic updates with
+ * RMSprop and clipping, and one G update) on a fixed random real
  * batch; sampling is nn_sample_batch (G in eval mode, latents drawn on the
  * host, outputs downloaded). Each timed call ends synchronised (the losses
  * and the download come back to the host), after --warmup untimed calls.
@@ -14,7 +15,7 @@
  * Prints one "key value" line per figure, times in milliseconds.
  *
  * usage: nn-bench [--device cpu|cuda|auto] [--arch dcgan|wgan-dense]
- *                 [--batch N] [--width N] [--steps N] [--warmup N]
+ *                 [--loss bce|wasserstein] [--batch N] [--width N] [--steps N] [--warmup N]
  *                 [--threads N] [--channels N] [--onehot] [--size N]
  *                 [--sample-only]
  */
@@ -65,7 +66,7 @@ static void report(const char *key, double *t, int n)
 static int usage(void)
 {
 	fprintf(stderr, "usage: nn-bench [--device cpu|cuda|auto] [--arch dcgan|wgan-dense] "
-	                "[--batch N] [--width N] [--steps N] [--warmup N] [--threads N] "
+	                "[--loss bce|wasserstein] [--batch N] [--width N] [--steps N] [--warmup N] [--threads N] "
 	                "[--channels N] [--onehot] [--size N] [--sample-only]\n");
 	return 2;
 }
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
 {
 	const char *device = "auto";
 	nn_arch arch = NN_ARCH_DCGAN;
+	nn_loss loss = NN_LOSS_BCE;
 	int batch = 64, width = 0, steps = 20, warmup = 3, threads = 0, channels = 3, onehot = 0;
 	int size = 64, sample_only = 0;
 	for (int i = 1; i < argc; i++) {
@@ -92,6 +94,8 @@ int main(int argc, char **argv)
 			device = v;
 		else if (!strcmp(a, "--arch")) {
 			if (nn_arch_parse(v, &arch)) return usage();
+		} else if (!strcmp(a, "--loss")) {
+			if (nn_loss_parse(v, &loss)) return usage();
 		} else if (!strcmp(a, "--batch"))
 			batch = atoi(v);
 		else if (!strcmp(a, "--width"))
@@ -122,6 +126,7 @@ int main(int argc, char **argv)
 	}
 	nn_gan_config cfg;
 	nn_gan_config_default(&cfg, arch, channels, onehot, size);
+	nn_gan_config_set_loss(&cfg, loss);
 	cfg.batch = batch;
 	if (width > 0) cfg.width = width;
 	nn_rng r;
@@ -132,9 +137,10 @@ int main(int argc, char **argv)
 		nn_backend_destroy(be);
 		return 1;
 	}
-	printf("device %s\narch %s\nbatch %d\nwidth %d\nparams_g %zu\nparams_d %zu\n",
-	       nn_backend_describe(be), nn_arch_name(arch), batch, cfg.width, gan.g.nparams,
-	       gan.d.nparams);
+	printf("device %s\narch %s\nloss %s\nbatch %d\nwidth %d\nparams_g %zu\nparams_d %zu\n",
+	       nn_backend_describe(be), nn_arch_name(arch),
+	       nn_loss_name(nn_gan_wasserstein(&cfg) ? NN_LOSS_WASSERSTEIN : NN_LOSS_BCE), batch,
+	       cfg.width, gan.g.nparams, gan.d.nparams);
 
 	size_t rn = (size_t)batch * channels * size * size;
 	float *host = malloc(rn * sizeof *host);
