@@ -288,16 +288,25 @@ int cli_train(int argc, char **argv)
 		goto done;
 	}
 	if (fresh) fputs("step,epoch,loss_d,loss_g,seconds\n", c.log);
-	signal(SIGINT, on_sigint);
+	/* sigaction, not signal(): with only _POSIX_C_SOURCE defined, glibc's
+	 * signal() has System V semantics and resets the handler when it
+	 * runs, so a second SIGINT (`timeout -s INT` sends the child two: one
+	 * to it, one to its process group) killed the run before it saved. */
+	struct sigaction sa = {0};
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
 	nn_train_hooks h = {on_step, on_sample, (int)a.sample_every, &c};
 	if (nn_trainer_run(&t, total, &h, err, sizeof err)) {
 		fprintf(stderr, "wfc train: %s\n", err);
 		rc = CLI_FAILURE;
 	}
-	signal(SIGINT, SIG_DFL);
 	if (!c.failed && (a.sample_every == 0 || t.gan.step % a.sample_every != 0)) save_all(&c);
 	if (c.failed) rc = CLI_FAILURE;
 	if (fclose(c.log) != 0) rc = CLI_FAILURE;
+	/* only now: a second SIGINT during the save must not kill it */
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGINT, &sa, NULL);
 	if (rc == 0)
 		printf("%s: %ld steps, epoch %d, loss_d %.4f loss_g %.4f, %.1f s%s\n", c.dir,
 		       t.gan.step, t.epoch, t.loss_d, t.loss_g, t.seconds,

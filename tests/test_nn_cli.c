@@ -5,6 +5,9 @@
 #include "../api/image.h"
 #include "cli_util.h"
 
+#include <signal.h>
+#include <time.h>
+
 /* A 6-sample rgb data set of 64x64 random images, vocabulary 3. */
 static void write_dataset(const char *path)
 {
@@ -135,6 +138,75 @@ Test(nn_cli, train_resume_sample, .timeout = 120)
 	cr_assert(strstr(r.out, "adjacency violation rate"), "%s", r.out);
 	slurp(json, text, sizeof text);
 	cr_assert(strstr(text, "\"count\": 5"), "%s", text);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	return file_size(dir, name) >= 0;
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = {us / 1000000, us % 1000000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
+/* Ctrl-C stops the training after its step and saves both checkpoints,
+ * even when a second SIGINT comes while it saves (as `timeout -s INT`
+ * sends one to the child and one to its process group). */
+Test(nn_cli, a_second_interrupt_during_the_save_loses_nothing, .timeout = 120)
+{
+	const char *cli = getenv("WFC_CLI");
+	if (!cli || access(cli, X_OK) != 0)
+		cr_skip_test("WFC_CLI does not name the wfc binary (run through make test)");
+	char dir[64], data[128], out[128], errp[192];
+	make_temp_dir(dir);
+	snprintf(data, sizeof data, "%s/data.safetensors", dir);
+	snprintf(out, sizeof out, "%s/run", dir);
+	snprintf(errp, sizeof errp, "%s/stderr.txt", dir);
+	write_dataset(data);
+	/* width 64: a state file of tens of MB, so the save takes a while */
+	const char *argv[] = {cli,       "train", "--data",  data,   "--arch", "dcgan",
+	                      "--width", "64",    "--batch", "2",    "--steps", "1000000",
+	                      "--sample-every",   "0",       "--threads", "1", "--device",
+	                      "cpu",     "-o",    out,       NULL};
+	int err_fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert(err_fd >= 0);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	pid_t pid;
+	cr_assert_eq(posix_spawn(&pid, cli, &fa, NULL, (char *const *)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(err_fd);
+	/* training has begun once the first progress line is on stderr (a
+	 * non-terminal gets the first step's, then one every 10 s); then a
+	 * step or two more */
+	char text[8192] = "";
+	for (int i = 0; i < 6000 && !strstr(text, "step 1/"); i++) {
+		sleep_us(10000);
+		slurp(errp, text, sizeof text);
+	}
+	cr_assert(strstr(text, "step 1/"), "training did not start: %s", text);
+	sleep_us(300000);
+	cr_assert_eq(kill(pid, SIGINT), 0);
+	/* the second one as soon as the save has begun */
+	for (int i = 0; i < 60000 && !exists(out, "generator.safetensors"); i++)
+		sleep_us(500);
+	cr_assert(exists(out, "generator.safetensors"), "no save after the first SIGINT");
+	kill(pid, SIGINT);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	slurp(errp, text, sizeof text);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "killed or failed while saving (status %d): %s", status, text);
+	cr_assert_gt(file_size(out, "state.safetensors"), 0);
+	char p[256];
+	snprintf(p, sizeof p, "%s/log.csv", out);
+	cr_assert_geq(count_lines(p), 2, "the log keeps its steps");
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
