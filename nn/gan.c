@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The learning rates of the two objectives: Adam for BCE (the DCGAN
+ * paper's optimizer, at the issue's rate), RMSprop for Wasserstein (the
+ * WGAN paper's). */
+#define LR_BCE 1e-4f
+#define LR_WASSERSTEIN 5e-5f
+
 void nn_gan_config_default(nn_gan_config *c, nn_arch arch, int channels, int onehot, int size)
 {
 	memset(c, 0, sizeof *c);
@@ -23,7 +29,7 @@ void nn_gan_config_default(nn_gan_config *c, nn_arch arch, int channels, int one
 	c->n_critic = 5;
 	if (arch == NN_ARCH_DCGAN) {
 		c->width = 64;
-		c->lr = 1e-4f;
+		c->lr = LR_BCE;
 	} else {
 		c->width = 512;
 		if (onehot) {
@@ -34,7 +40,7 @@ void nn_gan_config_default(nn_gan_config *c, nn_arch arch, int channels, int one
 			while (c->width < 512 && c->width * 2 <= room)
 				c->width *= 2;
 		}
-		c->lr = 5e-5f;
+		c->lr = LR_WASSERSTEIN;
 	}
 }
 
@@ -78,8 +84,7 @@ void nn_gan_config_set_loss(nn_gan_config *c, nn_loss loss)
 {
 	if (c->arch != NN_ARCH_DCGAN || c->loss == loss) return;
 	c->loss = loss;
-	/* each objective's own optimizer and rate (nn_gan_config_default) */
-	c->lr = loss == NN_LOSS_WASSERSTEIN ? 5e-5f : 1e-4f;
+	c->lr = loss == NN_LOSS_WASSERSTEIN ? LR_WASSERSTEIN : LR_BCE;
 }
 
 static int check_config(const nn_gan_config *c, char *err, size_t errlen)

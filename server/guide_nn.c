@@ -167,10 +167,8 @@ wfc_status srv_nn_run_anchored(wfc_state *st, const wfc_model *wm, int32_t *pins
 	 * the start is repaired rather than reported as the pins' */
 	wfc_status ws = wfc_state_set_pins(st, any_pin ? user : NULL, err);
 	if (ws == WFC_OK) ws = wfc_state_set_hints(st, anchors ? hints : NULL, err);
-	if (ws != WFC_OK) {
-		free(hints);
-		return ws;
-	}
+	free(hints); /* the state keeps its own copy */
+	if (ws != WFC_OK) return ws;
 	ws = WFC_CONTRADICTION;
 	for (int k = 0; k < attempts; k++) {
 		ws = wfc_run(st, (int32_t)((uint32_t)seed + (uint32_t)k), -1, obs);
@@ -188,13 +186,10 @@ wfc_status srv_nn_run_anchored(wfc_state *st, const wfc_model *wm, int32_t *pins
 			anchors = 0;
 			for (int i = 0; i < cells; i++)
 				if (!user || user[i] < 0) pins[i] = -1;
-			wfc_error ignored;
-			wfc_state_set_hints(st, NULL, &ignored);
+			wfc_state_set_hints(st, NULL, err); /* clearing cannot fail */
 		}
 	}
 	/* the state may run again, for other jobs: no hints left behind */
-	wfc_error ignored;
-	wfc_state_set_hints(st, NULL, &ignored);
-	free(hints);
+	wfc_state_set_hints(st, NULL, err);
 	return ws;
 }

@@ -13,7 +13,7 @@
 /* What spec->neural says. */
 typedef struct {
 	bool guided;
-	bool anchors; /* guide_nn.c: pin the generator's locally right cells */
+	bool anchors; /* guide_nn.c: start the generator's locally right cells decided */
 	char checkpoint[SRV_MODEL_NAME_MAX];
 	int count;
 	int32_t *pins; /* npins * 3: x, y, pattern */

@@ -24,8 +24,10 @@ static inline void rooms_sample(uint32_t *px)
 		}
 }
 
-/* N = 3, all 8 symmetries, periodic input; the model keeps its own copy. */
-static inline wfc_model *rooms_model(int size, bool periodic)
+/* N = 3, all 8 symmetries, periodic input; ground: the last pattern in the
+ * bottom row only (these rooms cannot satisfy it: for the start-set rule
+ * alone). The model keeps its own copy of the sample. */
+static inline wfc_model *rooms_model_with(int size, bool periodic, bool ground)
 {
 	uint32_t px[ROOMS_SIDE * ROOMS_SIDE];
 	rooms_sample(px);
@@ -37,11 +39,17 @@ static inline wfc_model *rooms_model(int size, bool periodic)
 	                             .height = size,
 	                             .periodic_input = true,
 	                             .periodic = periodic,
-	                             .symmetry = 8};
+	                             .symmetry = 8,
+	                             .ground = ground};
 	wfc_model *m = NULL;
 	wfc_error err;
 	cr_assert_eq(wfc_model_create_overlapping(&spec, &m, &err), WFC_OK, "%s", err.message);
 	return m;
+}
+
+static inline wfc_model *rooms_model(int size, bool periodic)
+{
+	return rooms_model_with(size, periodic, false);
 }
 
 /* Whether pattern b may sit in direction d of pattern a, read from the

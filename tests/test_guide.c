@@ -310,15 +310,8 @@ Test(guide, contradicting_hints_are_repaired)
  * arrays are refused with a message. */
 Test(guide, hints_yield_to_pins_and_the_ground_rule)
 {
-	uint32_t px[ROOMS_SIDE * ROOMS_SIDE];
-	rooms_sample(px);
-	wfc_overlapping_spec spec = {.sample = px, .sample_width = ROOMS_SIDE,
-	                             .sample_height = ROOMS_SIDE, .N = 3, .width = SIDE,
-	                             .height = SIDE, .periodic_input = true, .periodic = true,
-	                             .symmetry = 8, .ground = true};
-	wfc_model *g = NULL;
+	wfc_model *g = rooms_model_with(SIDE, true, true);
 	wfc_error err;
-	cr_assert_eq(wfc_model_create_overlapping(&spec, &g, &err), WFC_OK, "%s", err.message);
 	int T = wfc_model_pattern_count(g), ground = T - 1;
 	/* the ground rule, as wfc_model_start_allows tells it */
 	cr_assert(wfc_model_start_allows(g, 3, SIDE - 1, ground));

@@ -234,15 +234,7 @@ Test(anchors, user_pins_that_cannot_hold_still_fail)
  * a cell that can never agree with them. */
 Test(anchors, guesses_the_ground_rule_forbids_anchor_nothing_around_them)
 {
-	uint32_t px[ROOMS_SIDE * ROOMS_SIDE];
-	rooms_sample(px);
-	wfc_overlapping_spec spec = {.sample = px, .sample_width = ROOMS_SIDE,
-	                             .sample_height = ROOMS_SIDE, .N = 3, .width = SIDE,
-	                             .height = SIDE, .periodic_input = true, .periodic = true,
-	                             .symmetry = 8, .ground = true};
-	wfc_model *m = NULL;
-	wfc_error err;
-	cr_assert_eq(wfc_model_create_overlapping(&spec, &m, &err), WFC_OK, "%s", err.message);
+	wfc_model *m = rooms_model_with(SIDE, true, true);
 	int T = wfc_model_pattern_count(m), p = -1;
 	/* a pattern that may sit next to itself every way, allowed off the
 	 * bottom row: a generator saying it everywhere agrees with itself */

@@ -369,6 +369,39 @@ static void forbidden_pair(const vld_tileset *ts, const cJSON *legend, int *a, i
 	cr_assert(*a >= 0, "the tileset has a forbidden pair");
 }
 
+/* A guided job (guide: "" or a ",\"guide\":..." fragment) with pattern a
+ * pinned at (x, y): valid, and the pin holds. */
+static void pin_holds(const it_server *s, vld_tileset *ts, const char *guide, int seed, int x,
+                      int y, int a)
+{
+	char body[512];
+	snprintf(body, sizeof body,
+	         "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":%d%s,\"pins\":"
+	         "[{\"x\":%d,\"y\":%d,\"pattern\":%d}]}",
+	         seed, guide, x, y, a);
+	cJSON *pinned = guided_valid(s, body, ts);
+	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(pinned, "grid");
+	cr_assert_eq(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, y), x)->valueint, a);
+	cJSON_Delete(pinned);
+}
+
+/* a left of b at (3, 3), a forbidden pair: the 422 problem at /pins
+ * (caller frees). */
+static cJSON *pins_conflict(const it_server *s, const char *guide, int seed, int a, int b)
+{
+	char body[512];
+	snprintf(body, sizeof body,
+	         "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":%d%s,\"pins\":"
+	         "[{\"x\":3,\"y\":3,\"pattern\":%d},{\"x\":4,\"y\":3,\"pattern\":%d}]}",
+	         seed, guide, a, b);
+	http_response rs;
+	it_post(s, &rs, "/v1/generate", body);
+	cJSON *p = it_problem(&rs, 422, "invalid-spec");
+	http_response_free(&rs);
+	cr_assert_str_eq(it_str(p, "pointer"), "/pins");
+	return p;
+}
+
 Test(models, guided_valid_and_pins)
 {
 	fixture f;
@@ -388,28 +421,13 @@ Test(models, guided_valid_and_pins)
 	forbidden_pair(&ts, legend, &a, &b);
 
 	/* A pin that can hold holds, and the output stays valid. */
-	char body[512];
-	snprintf(body, sizeof body,
-	         "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":6,\"pins\":"
-	         "[{\"x\":10,\"y\":20,\"pattern\":%d}]}",
-	         a);
-	cJSON *pinned = guided_valid(&s, body, &ts);
-	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(pinned, "grid");
-	cr_assert_eq(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 20), 10)->valueint, a);
-	cJSON_Delete(pinned);
+	pin_holds(&s, &ts, "", 6, 10, 20, a);
 
 	/* a left of b is forbidden: 422 at /pins naming the cell */
-	snprintf(body, sizeof body,
-	         "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":6,\"pins\":"
-	         "[{\"x\":3,\"y\":3,\"pattern\":%d},{\"x\":4,\"y\":3,\"pattern\":%d}]}",
-	         a, b);
-	http_response rs;
-	it_post(&s, &rs, "/v1/generate", body);
-	cJSON *p = it_problem(&rs, 422, "invalid-spec");
-	cr_assert_str_eq(it_str(p, "pointer"), "/pins");
+	cJSON *p = pins_conflict(&s, "", 6, a, b);
 	cr_assert(strstr(it_str(p, "detail"), "pins cannot all hold"), "%s", it_str(p, "detail"));
 	cJSON_Delete(p);
-	http_response_free(&rs);
+	http_response rs;
 
 	/* out of range: refused before the job runs */
 	it_post(&s, &rs, "/v1/jobs",
@@ -441,27 +459,12 @@ Test(models, guided_anchors)
 	cr_assert(cJSON_Compare(one, two, true), "the same seed gives the same grid");
 	int a, b;
 	forbidden_pair(&ts, cJSON_GetObjectItemCaseSensitive(one, "legend"), &a, &b);
-	char body[512];
-	snprintf(body, sizeof body,
-	         "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":8,\"guide\":"
-	         "\"anchors\",\"pins\":[{\"x\":30,\"y\":12,\"pattern\":%d}]}",
-	         a);
-	cJSON *pinned = guided_valid(&s, body, &ts);
-	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(pinned, "grid");
-	cr_assert_eq(cJSON_GetArrayItem(cJSON_GetArrayItem(rows, 12), 30)->valueint, a);
-	cJSON_Delete(pinned);
-	/* anchors are dropped for the user's pins, never the reverse */
-	snprintf(body, sizeof body,
-	         "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"seed\":8,\"guide\":"
-	         "\"anchors\",\"pins\":[{\"x\":3,\"y\":3,\"pattern\":%d},"
-	         "{\"x\":4,\"y\":3,\"pattern\":%d}]}",
-	         a, b);
+	const char *anchors = ",\"guide\":\"anchors\"";
+	pin_holds(&s, &ts, anchors, 8, 30, 12, a);
+	/* anchors give way to the user's pins, never the reverse */
+	cJSON_Delete(pins_conflict(&s, anchors, 8, a, b));
 	http_response rs;
-	it_post(&s, &rs, "/v1/generate", body);
-	cJSON *p = it_problem(&rs, 422, "invalid-spec");
-	cr_assert_str_eq(it_str(p, "pointer"), "/pins");
-	cJSON_Delete(p);
-	http_response_free(&rs);
+	cJSON *p;
 	/* outside the contract, so direct: the server's own answers */
 	it_opts bad = {.direct = true,
 	               .body = "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"guide\":\"maybe\"}"};
