@@ -128,7 +128,9 @@ static wfc_status set_cells(wfc_state *s, int32_t **dst, const int32_t *src, con
 	wfc_status st = need_fast(s, err);
 	if (st != WFC_OK) return st;
 	const wfc_model *m = s->m;
+	size_t bytes = (size_t)s->cells * sizeof **dst;
 	if (!src) {
+		if (*dst) s->memory -= bytes;
 		free(*dst);
 		*dst = NULL;
 		return WFC_OK;
@@ -145,7 +147,6 @@ static wfc_status set_cells(wfc_state *s, int32_t **dst, const int32_t *src, con
 			                "last %d rows and columns follow from their neighbours",
 			                x, y, m->N - 1);
 	}
-	size_t bytes = (size_t)s->cells * sizeof **dst;
 	if (!*dst) {
 		*dst = malloc(bytes);
 		if (!*dst) return wfc_fail(err, WFC_ERR_NOMEM, "out of memory for %ss", what);

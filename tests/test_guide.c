@@ -251,7 +251,9 @@ Test(guide, hints_from_a_valid_grid_hold_with_no_repairs)
 	cr_assert_eq(wfc_run(s, 77, -1, NULL), WFC_OK);
 	cr_assert_eq(wfc_state_repairs(s), 0);
 	cr_assert_eq(memcmp(wfc_state_observed(s), hints, cells * sizeof *hints), 0);
+	size_t with = wfc_state_memory(s);
 	cr_assert_eq(wfc_state_set_hints(s, NULL, &err), WFC_OK);
+	cr_assert_eq(wfc_state_memory(s), with - cells * sizeof *hints, "the hints' bytes go too");
 	cr_assert_eq(wfc_run(s, 77, -1, NULL), WFC_OK);
 	cr_assert_neq(memcmp(wfc_state_observed(s), hints, cells * sizeof *hints), 0,
 	              "seed 77 without hints is another grid");
