@@ -216,6 +216,20 @@ static void expect_vocab_grid(const cJSON *g, int vocab)
 	}
 }
 
+/* POST body to path straight to the server (outside the contract, so not
+ * through the proxy): a 422 invalid-spec at pointer. */
+static void refused_at(const it_server *s, const char *path, const char *body,
+                       const char *pointer)
+{
+	http_response rs;
+	it_opts direct = {.direct = true, .body = body};
+	it_call(s, &rs, "POST", path, &direct);
+	cJSON *p = it_problem(&rs, 422, "invalid-spec");
+	cr_assert_str_eq(it_str(p, "pointer"), pointer, "%s", body);
+	cJSON_Delete(p);
+	http_response_free(&rs);
+}
+
 Test(models, generator_jobs)
 {
 	fixture f;
@@ -287,21 +301,13 @@ Test(models, generator_jobs)
 	cr_assert_str_eq(it_str(p, "pointer"), "/checkpoint");
 	cJSON_Delete(p);
 	http_response_free(&rs);
-	it_opts bad = {.direct = true,
-	               .body = "{\"model\":\"generator\",\"checkpoint\":\"tiny\",\"count\":65}"};
-	it_call(&s, &rs, "POST", "/v1/jobs", &bad);
-	p = it_problem(&rs, 422, "invalid-spec");
-	cr_assert_str_eq(it_str(p, "pointer"), "/count");
-	cJSON_Delete(p);
-	http_response_free(&rs);
-	bad.body = "{\"model\":\"generator\",\"checkpoint\":\"tiny\",\"pins\":[]}";
-	it_call(&s, &rs, "POST", "/v1/jobs", &bad);
-	p = it_problem(&rs, 422, "invalid-spec");
-	cr_assert_str_eq(it_str(p, "pointer"), "/pins");
-	cJSON_Delete(p);
-	http_response_free(&rs);
+	refused_at(&s, "/v1/jobs", "{\"model\":\"generator\",\"checkpoint\":\"tiny\",\"count\":65}",
+	           "/count");
+	refused_at(&s, "/v1/jobs", "{\"model\":\"generator\",\"checkpoint\":\"tiny\",\"pins\":[]}",
+	           "/pins");
 	/* "neural" is the server's own field, never a client's */
-	bad.body = "{\"library\":\"" ENTRY "\",\"neural\":{\"job\":\"generator\"}}";
+	it_opts bad = {.direct = true,
+	               .body = "{\"library\":\"" ENTRY "\",\"neural\":{\"job\":\"generator\"}}"};
 	it_call(&s, &rs, "POST", "/v1/jobs", &bad);
 	cJSON_Delete(it_problem(&rs, 422, "invalid-spec"));
 	http_response_free(&rs);
@@ -463,22 +469,11 @@ Test(models, guided_anchors)
 	pin_holds(&s, &ts, anchors, 8, 30, 12, a);
 	/* anchors give way to the user's pins, never the reverse */
 	cJSON_Delete(pins_conflict(&s, anchors, 8, a, b));
-	http_response rs;
-	cJSON *p;
 	/* outside the contract, so direct: the server's own answers */
-	it_opts bad = {.direct = true,
-	               .body = "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"guide\":\"maybe\"}"};
-	it_call(&s, &rs, "POST", "/v1/jobs", &bad);
-	p = it_problem(&rs, 422, "invalid-spec");
-	cr_assert_str_eq(it_str(p, "pointer"), "/guide");
-	cJSON_Delete(p);
-	http_response_free(&rs);
-	bad.body = "{\"model\":\"generator\",\"checkpoint\":\"tiny\",\"guide\":\"anchors\"}";
-	it_call(&s, &rs, "POST", "/v1/jobs", &bad);
-	p = it_problem(&rs, 422, "invalid-spec");
-	cr_assert_str_eq(it_str(p, "pointer"), "/guide");
-	cJSON_Delete(p);
-	http_response_free(&rs);
+	refused_at(&s, "/v1/jobs", "{\"model\":\"guided\",\"checkpoint\":\"tiny\",\"guide\":\"maybe\"}",
+	           "/guide");
+	refused_at(&s, "/v1/jobs",
+	           "{\"model\":\"generator\",\"checkpoint\":\"tiny\",\"guide\":\"anchors\"}", "/guide");
 	cJSON_Delete(one);
 	cJSON_Delete(two);
 	vld_tileset_free(&ts);
@@ -546,15 +541,8 @@ Test(models, training_over_http)
 	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"loss\":\"hinge\"}",
 	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"loss\":1}",
 	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"arch\":\"wgan-dense\",\"loss\":\"bce\"}"};
-	for (size_t i = 0; i < sizeof bad_loss / sizeof bad_loss[0]; i++) {
-		/* outside the contract (the first two), so direct */
-		it_opts direct = {.direct = true, .body = bad_loss[i]};
-		it_call(&s, &rs, "POST", "/v1/models", &direct);
-		cJSON *q = it_problem(&rs, 422, "invalid-spec");
-		cr_assert_str_eq(it_str(q, "pointer"), "/loss", "%s", bad_loss[i]);
-		cJSON_Delete(q);
-		http_response_free(&rs);
-	}
+	for (size_t i = 0; i < sizeof bad_loss / sizeof bad_loss[0]; i++)
+		refused_at(&s, "/v1/models", bad_loss[i], "/loss");
 
 	/* the name is taken now; limits; unknown fields */
 	it_post(&s, &rs, "/v1/models", "{\"library\":\"" ENTRY "\",\"name\":\"trained\"}");
