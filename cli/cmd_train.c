@@ -27,10 +27,12 @@ static const char usage[] =
     "  --steps N          stop after N generator steps in all (instead of --epochs)\n"
     "  --batch B          batch size (default 64)\n"
     "  --lr L             learning rate (dcgan: Adam 1e-4; wgan-dense and --loss\n"
-    "                     wasserstein: RMSprop 5e-5)\n"
-    "  --loss bce|wasserstein  dcgan's objective (default bce); wasserstein trains\n"
-    "                     its layers as a WGAN (RMSprop, clipping, 5 critic steps),\n"
-    "                     which learns onehot data's rules far sooner (NEURAL.md)\n"
+    "                     wasserstein: RMSprop 5e-5; wasserstein-sn: Adam 2e-4)\n"
+    "  --loss bce|wasserstein|wasserstein-sn  dcgan's objective (default bce);\n"
+    "                     wasserstein trains its layers as a WGAN (RMSprop,\n"
+    "                     clipping, 5 critic steps), which learns onehot data's\n"
+    "                     rules far sooner; wasserstein-sn keeps the critic\n"
+    "                     1-Lipschitz by spectral norm instead (NEURAL.md)\n"
     "  --width W          dcgan: ngf = ndf (64); wgan-dense: hidden width\n"
     "                     (512 for rgb; onehot: 64 at vocab 95, less for more)\n"
     "  --seed S           seed of weights, data order and latents (default 1)\n"
@@ -44,7 +46,8 @@ static const char usage[] =
 typedef struct {
 	const char *data, *out, *device;
 	nn_arch arch;
-	bool has_arch, resume, quiet, wasserstein;
+	bool has_arch, resume, quiet;
+	nn_loss loss;
 	long epochs, steps, batch, width, seed, sample_every, threads;
 	double lr;
 } train_args;
@@ -106,7 +109,7 @@ static int parse_args(int argc, char **argv, train_args *a)
 		else if (!strcmp(o, "--threads"))
 			ok = cli_parse_int(v, 0, 1024, &a->threads);
 		else if (!strcmp(o, "--loss"))
-			ok = !strcmp(v, "bce") || (a->wasserstein = !strcmp(v, "wasserstein"));
+			ok = nn_loss_parse(v, &a->loss) == 0;
 		else if (!strcmp(o, "--lr"))
 			a->lr = strtod(v, &end), ok = *end == '\0' && a->lr > 0 && a->lr < 1;
 		else {
@@ -255,7 +258,7 @@ int cli_train(int argc, char **argv)
 		nn_train_config(&ds, a.arch, &cfg);
 		if (a.batch) cfg.batch = (int)a.batch;
 		if (a.width) cfg.width = (int)a.width;
-		if (a.wasserstein) nn_gan_config_set_loss(&cfg, NN_LOSS_WASSERSTEIN);
+		nn_gan_config_set_loss(&cfg, a.loss);
 		if (a.lr > 0) cfg.lr = (float)a.lr;
 		rc = nn_trainer_create(&t, &ds, &cfg, be, (uint64_t)a.seed, err, sizeof err);
 	}
@@ -273,10 +276,10 @@ int cli_train(int argc, char **argv)
 	const nn_gan_config *g = &t.gan.cfg;
 	fprintf(
 	    stderr,
-	    "wfc train: %s%s on %s (%d samples, %s, %dx%d), batch %d, width %d, lr %g, seed %llu; "
+	    "wfc train: %s%s%s on %s (%d samples, %s, %dx%d), batch %d, width %d, lr %g, seed %llu; "
 	    "G %zu, D %zu parameters; steps %ld to %ld\n",
 	    nn_arch_name(g->arch),
-	    g->arch == NN_ARCH_DCGAN && g->loss == NN_LOSS_WASSERSTEIN ? " (wasserstein)" : "", a.data, ds.count, g->onehot ? "onehot" : "rgb", g->size, g->size,
+	    g->arch == NN_ARCH_DCGAN ? " with " : "", g->arch == NN_ARCH_DCGAN ? nn_loss_name(g->loss) : "", a.data, ds.count, g->onehot ? "onehot" : "rgb", g->size, g->size,
 	    g->batch, g->width, g->lr, (unsigned long long)t.seed, nn_seq_param_count(&t.gan.g),
 	    nn_seq_param_count(&t.gan.d), t.gan.step, total);
 	path_in(&c, p, sizeof p, "log.csv");

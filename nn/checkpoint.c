@@ -136,7 +136,7 @@ int nn_ckpt_save_state(const char *path, const nn_trainer *t, const nn_ckpt_info
 	const nn_gan *gan = &t->gan;
 	api_st_writer *w = api_st_writer_create();
 	if (!w) return fail(err, errlen, path, &(api_error){"out of memory", ""});
-	int adam = !nn_gan_wasserstein(&gan->cfg);
+	int adam = !nn_gan_rmsprop(&gan->cfg);
 	const char *m0 = adam ? "exp_avg." : "square_avg.";
 	char pg[64], pd[64], pg2[64], pd2[64];
 	snprintf(pg, sizeof pg, "optG.%s", m0);
@@ -156,6 +156,12 @@ int nn_ckpt_save_state(const char *path, const nn_trainer *t, const nn_ckpt_info
 	if (rc == 0) rc = add_seq(w, &gan->d, pd, 0, &e);
 	if (rc == 0 && adam) rc = add_seq(w, &gan->g, pg2, 1, &e);
 	if (rc == 0 && adam) rc = add_seq(w, &gan->d, pd2, 1, &e);
+	for (int k = 0; rc == 0 && k < gan->sn.count; k++) {
+		char name[64];
+		snprintf(name, sizeof name, "netD.main.%d.weight_u", gan->sn.layer[k]);
+		int64_t shape[1] = {gan->sn.rows[k]};
+		rc = api_st_add(w, name, 1, shape, gan->sn.u[k], &e);
+	}
 	float *perm = rc == 0 ? malloc((size_t)t->ds->count * sizeof *perm) : NULL;
 	if (rc == 0 && !perm) rc = api_fail(&e, API_ERR_NOMEM, "out of memory");
 	if (rc == 0) {
@@ -211,7 +217,10 @@ int nn_ckpt_config(const api_safetensors *st, nn_gan_config *cfg, uint64_t *seed
 		int batch = 0, n_critic = 0, epoch = 0;
 		float lr = 0, b1 = 0, b2 = 0, clip = 0;
 		/* "loss" came later: files without it were trained with BCE */
-		if (strstr(conf, "\"loss\":\"wasserstein\"")) cfg->loss = NN_LOSS_WASSERSTEIN;
+		const char *loss = strstr(conf, "\"loss\":\"");
+		char name[32] = "";
+		if (loss) sscanf(loss + 8, "%31[^\"]", name);
+		if (nn_loss_parse(name, &cfg->loss)) cfg->loss = NN_LOSS_BCE;
 		if (sscanf(conf,
 		           "{\"batch\":%d,\"lr\":%g,\"betas\":[%g,%g],\"clip\":%g,\"n_critic\":%d,"
 		           "\"epoch\":%d",
@@ -259,10 +268,28 @@ static int load_seq(const api_safetensors *st, nn_seq *s, const char *prefix, in
 	return 0;
 }
 
+/* The spectral critic's power-iteration vectors ("netD.main.<i>.weight_u",
+ * PyTorch's name for them), so a resumed run projects as the first did. */
+static int load_spectral(const api_safetensors *st, nn_spectral *sn, char *err, size_t errlen)
+{
+	for (int k = 0; k < sn->count; k++) {
+		char name[64];
+		snprintf(name, sizeof name, "netD.main.%d.weight_u", sn->layer[k]);
+		const api_st_tensor *t = api_st_find(st, name);
+		if (!t || t->count != (size_t)sn->rows[k]) {
+			snprintf(err, errlen, "checkpoint tensor '%s' %s (expected %d values)", name,
+			         t ? "has the wrong size" : "is missing", sn->rows[k]);
+			return -1;
+		}
+		memcpy(sn->u[k], t->data, t->count * sizeof *sn->u[k]);
+	}
+	return 0;
+}
+
 static int restore(const api_safetensors *st, nn_trainer *t, char *err, size_t errlen)
 {
 	nn_gan *gan = &t->gan;
-	int adam = !nn_gan_wasserstein(&gan->cfg);
+	int adam = !nn_gan_rmsprop(&gan->cfg);
 	const char *m0 = adam ? "exp_avg." : "square_avg.";
 	char pg[64], pd[64];
 	snprintf(pg, sizeof pg, "optG.%s", m0);
@@ -272,7 +299,8 @@ static int restore(const api_safetensors *st, nn_trainer *t, char *err, size_t e
 	    load_seq(st, &gan->g, pg, 0, err, errlen) ||
 	    load_seq(st, &gan->d, pd, 0, err, errlen) ||
 	    (adam && (load_seq(st, &gan->g, "optG.exp_avg_sq.", 1, err, errlen) ||
-	              load_seq(st, &gan->d, "optD.exp_avg_sq.", 1, err, errlen))))
+	              load_seq(st, &gan->d, "optD.exp_avg_sq.", 1, err, errlen))) ||
+	    load_spectral(st, &gan->sn, err, errlen))
 		return -1;
 	long step, cursor, epoch;
 	const char *rng = api_st_meta(st, "rng"), *secs = api_st_meta(st, "seconds");

@@ -10,7 +10,8 @@
  *   arch (dcgan|wgan-dense), format (rgb|onehot), channels, vocab, size,
  *   latent, width, steps, seed, colors (JSON [[r,g,b],...], the data
  *   set's vocabulary colours), source (the data set's), and config (JSON
- *   of the training settings: batch, lr, betas, clip, n_critic, epoch);
+ *   of the training settings: batch, lr, betas, clip, n_critic, epoch,
+ *   loss);
  *   when known, spec (the data set's JSON spec) and vocab_ids (JSON
  *   array: the engine pattern / variant index of each vocabulary entry),
  *   which guided WFC (server/runner_nn.c) needs.
@@ -19,7 +20,8 @@
  *   moments per parameter: "optG.exp_avg.<name>", "optG.exp_avg_sq.<name>"
  *   (Adam) or "optG.square_avg.<name>" (RMSprop), the same for optD;
  *   "train.perm" (count) the data order; metadata rng (4 hex words),
- *   cursor, epoch, seconds.
+ *   cursor, epoch, seconds; with loss wasserstein-sn, the critic's power
+ *   iteration vectors "netD.main.<i>.weight_u" (Cout each).
  *
  * Ownership: writers and readers allocate and free their own memory;
  * nn_generator_load fills a caller-owned nn_generator that

@@ -8,11 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The learning rates of the two objectives: Adam for BCE (the DCGAN
- * paper's optimizer, at the issue's rate), RMSprop for Wasserstein (the
- * WGAN paper's). */
+/* The learning rates of the objectives: Adam for BCE (the DCGAN paper's
+ * optimizer, at the issue's rate), RMSprop for Wasserstein (the WGAN
+ * paper's), Adam for Wasserstein-SN (SNGAN's rate). */
 #define LR_BCE 1e-4f
 #define LR_WASSERSTEIN 5e-5f
+#define LR_WASSERSTEIN_SN 2e-4f
+
+/* Power iterations before the first projection, from the all-ones vector;
+ * afterwards one per update suffices, as the weights move little. */
+#define SN_WARMUP 20
 
 void nn_gan_config_default(nn_gan_config *c, nn_arch arch, int channels, int onehot, int size)
 {
@@ -64,7 +69,9 @@ int nn_arch_parse(const char *name, nn_arch *out)
 
 const char *nn_loss_name(nn_loss l)
 {
-	return l == NN_LOSS_WASSERSTEIN ? "wasserstein" : "bce";
+	return l == NN_LOSS_WASSERSTEIN ? "wasserstein"
+	       : l == NN_LOSS_WASSERSTEIN_SN ? "wasserstein-sn"
+	                                     : "bce";
 }
 
 int nn_loss_parse(const char *name, nn_loss *out)
@@ -77,6 +84,10 @@ int nn_loss_parse(const char *name, nn_loss *out)
 		*out = NN_LOSS_WASSERSTEIN;
 		return 0;
 	}
+	if (!strcmp(name, "wasserstein-sn")) {
+		*out = NN_LOSS_WASSERSTEIN_SN;
+		return 0;
+	}
 	return -1;
 }
 
@@ -84,7 +95,9 @@ void nn_gan_config_set_loss(nn_gan_config *c, nn_loss loss)
 {
 	if (c->arch != NN_ARCH_DCGAN || c->loss == loss) return;
 	c->loss = loss;
-	c->lr = loss == NN_LOSS_WASSERSTEIN ? LR_WASSERSTEIN : LR_BCE;
+	c->lr = loss == NN_LOSS_WASSERSTEIN      ? LR_WASSERSTEIN
+	        : loss == NN_LOSS_WASSERSTEIN_SN ? LR_WASSERSTEIN_SN
+	                                         : LR_BCE;
 }
 
 static int check_config(const nn_gan_config *c, char *err, size_t errlen)
@@ -124,7 +137,7 @@ int nn_gan_create(nn_gan *gan, const nn_gan_config *cfg, nn_backend *be, nn_rng 
 	memset(gan, 0, sizeof *gan);
 	gan->cfg = *cfg;
 	gan->be = be;
-	int moments = nn_gan_wasserstein(cfg) ? 1 : 2; /* RMSprop v; Adam m, v */
+	int moments = nn_gan_rmsprop(cfg) ? 1 : 2; /* RMSprop v; Adam m, v */
 	if (nn_gan_build_generator(&gan->g, cfg, err, errlen) ||
 	    nn_gan_build_discriminator(&gan->d, cfg, err, errlen))
 		return -1;
@@ -143,12 +156,22 @@ int nn_gan_create(nn_gan *gan, const nn_gan_config *cfg, nn_backend *be, nn_rng 
 		nn_gan_destroy(gan);
 		return -1;
 	}
-	if (nn_gan_wasserstein(cfg)) nn_clip(be, gan->d.nparams, cfg->clip, gan->d.params);
+	if (nn_gan_spectral(cfg)) {
+		if (nn_spectral_init(&gan->sn, &gan->d, SN_WARMUP)) {
+			snprintf(err, errlen, "out of memory for the models");
+			nn_gan_destroy(gan);
+			return -1;
+		}
+		nn_spectral_project(&gan->sn);
+	} else if (nn_gan_wasserstein(cfg)) {
+		nn_clip(be, gan->d.nparams, cfg->clip, gan->d.params);
+	}
 	return 0;
 }
 
 void nn_gan_destroy(nn_gan *gan)
 {
+	if (gan->sn.seq) nn_spectral_free(&gan->sn);
 	nn_seq_release(&gan->g);
 	nn_seq_release(&gan->d);
 	if (gan->z) nn_free(gan->be, gan->z);

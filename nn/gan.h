@@ -25,11 +25,16 @@
 #define NN_GAN_H
 
 #include "seq.h"
+#include "spectral.h"
 
 typedef enum { NN_ARCH_DCGAN = 0, NN_ARCH_WGAN_DENSE = 1 } nn_arch;
 /* The objective: the DCGAN's is BCE unless set; the dense WGAN's is always
  * Wasserstein. */
-typedef enum { NN_LOSS_BCE = 0, NN_LOSS_WASSERSTEIN = 1 } nn_loss;
+/* NN_LOSS_WASSERSTEIN_SN: the same objective with the DCGAN's critic kept
+ * 1-Lipschitz by spectral norm projection (nn/spectral.h) instead of
+ * clipping, without BatchNorm (which breaks that bound), and both nets
+ * trained by Adam (lr 2e-4, betas (0.5, 0.999), SNGAN's setting). */
+typedef enum { NN_LOSS_BCE = 0, NN_LOSS_WASSERSTEIN = 1, NN_LOSS_WASSERSTEIN_SN = 2 } nn_loss;
 
 #define NN_GAN_LATENT 128
 
@@ -48,10 +53,30 @@ typedef struct {
 	nn_loss loss;       /* DCGAN only; see nn_gan_wasserstein */
 } nn_gan_config;
 
-/* Trained by the WGAN step (RMSprop, clipping, n_critic), not Adam + BCE. */
+/* Trained by the WGAN step (n_critic critic updates per generator
+ * update), not the DCGAN's BCE step. */
 static inline int nn_gan_wasserstein(const nn_gan_config *c)
 {
-	return c->arch == NN_ARCH_WGAN_DENSE || c->loss == NN_LOSS_WASSERSTEIN;
+	return c->arch == NN_ARCH_WGAN_DENSE || c->loss != NN_LOSS_BCE;
+}
+
+/* The objective a config trains with (the dense WGAN's is Wasserstein
+ * whatever its unused loss field says). */
+static inline nn_loss nn_gan_loss(const nn_gan_config *c)
+{
+	return c->arch == NN_ARCH_WGAN_DENSE ? NN_LOSS_WASSERSTEIN : c->loss;
+}
+
+/* The critic is spectrally normalised (and both nets use Adam). */
+static inline int nn_gan_spectral(const nn_gan_config *c)
+{
+	return c->arch == NN_ARCH_DCGAN && c->loss == NN_LOSS_WASSERSTEIN_SN;
+}
+
+/* The WGAN paper's optimiser (RMSprop, one moment) rather than Adam's two. */
+static inline int nn_gan_rmsprop(const nn_gan_config *c)
+{
+	return nn_gan_wasserstein(c) && !nn_gan_spectral(c);
 }
 
 /* The issue's defaults: DCGAN Adam lr 1e-4 betas (0.5, 0.999), width 64;
@@ -62,10 +87,10 @@ static inline int nn_gan_wasserstein(const nn_gan_config *c)
 void nn_gan_config_default(nn_gan_config *c, nn_arch arch, int channels, int onehot, int size);
 const char *nn_arch_name(nn_arch a);               /* "dcgan", "wgan-dense" */
 int nn_arch_parse(const char *name, nn_arch *out); /* 0 ok, -1 unknown */
-const char *nn_loss_name(nn_loss l);               /* "bce", "wasserstein" */
+const char *nn_loss_name(nn_loss l); /* "bce", "wasserstein", "wasserstein-sn" */
 int nn_loss_parse(const char *name, nn_loss *out); /* 0 ok, -1 unknown */
 /* A DCGAN's objective, with that objective's learning rate (BCE: Adam
- * 1e-4; Wasserstein: RMSprop 5e-5); no-op for the dense WGAN, which is
+ * 1e-4; Wasserstein: RMSprop 5e-5; Wasserstein-SN: Adam 2e-4); no-op for the dense WGAN, which is
  * always Wasserstein, and when the objective is already loss. */
 void nn_gan_config_set_loss(nn_gan_config *c, nn_loss loss);
 
@@ -83,6 +108,7 @@ typedef struct {
 	float *zhost;
 	float *real; /* backend (batch, C, size, size), the last real batch */
 	float *fake; /* G's output of the last generator forward (inside g) */
+	nn_spectral sn; /* the critic's projection (nn_gan_spectral only) */
 } nn_gan;
 
 /* Creates G and D for training (grads, optimiser state) and draws their

@@ -44,13 +44,25 @@ int nn_wgan_build_discriminator(nn_seq *d, const nn_gan_config *c, char *err, si
 	return finish(d, err, errlen);
 }
 
+/* One update of a net by the objective's optimiser; t counts that net's
+ * updates from 1 (Adam's bias correction). */
+static void update(nn_gan *gan, nn_seq *s, long t)
+{
+	if (nn_gan_rmsprop(&gan->cfg)) {
+		nn_rmsprop o = {gan->cfg.lr, 0.99f, 1e-8f};
+		nn_rmsprop_step(gan->be, &o, s->nparams, s->params, s->grads, s->m);
+	} else {
+		nn_adam o = {gan->cfg.lr, gan->cfg.beta1, gan->cfg.beta2, 1e-8f};
+		nn_adam_step(gan->be, &o, t, s->nparams, s->params, s->grads, s->m, s->v);
+	}
+}
+
 int nn_wgan_step(nn_gan *gan, nn_rng *r, nn_batch_fn next, void *ctx, float *loss_d, float *loss_g)
 {
 	nn_backend *be = gan->be;
 	nn_seq *g = &gan->g, *d = &gan->d;
-	int n = gan->cfg.batch;
-	nn_rmsprop o = {gan->cfg.lr, 0.99f, 1e-8f};
-	for (int k = 0; k < gan->cfg.n_critic; k++) {
+	int n = gan->cfg.batch, n_critic = gan->cfg.n_critic;
+	for (int k = 0; k < n_critic; k++) {
 		if (next(ctx, gan->real)) return -1;
 		nn_gan_draw_latents(gan, r);
 		gan->fake = nn_seq_forward(g, n, gan->z, 1);
@@ -62,8 +74,11 @@ int nn_wgan_step(nn_gan *gan, nn_rng *r, nn_batch_fn next, void *ctx, float *los
 		out = nn_seq_forward(d, n, gan->fake, 1);
 		float lf = nn_mean_loss(be, (size_t)n, out, 1.0f, d->dout);
 		nn_seq_backward(d, n, d->dout, NULL, 1);
-		nn_rmsprop_step(be, &o, d->nparams, d->params, d->grads, d->m);
-		nn_clip(be, d->nparams, gan->cfg.clip, d->params);
+		update(gan, d, gan->step * n_critic + k + 1);
+		if (nn_gan_spectral(&gan->cfg))
+			nn_spectral_project(&gan->sn);
+		else
+			nn_clip(be, d->nparams, gan->cfg.clip, d->params);
 		*loss_d = lr + lf;
 	}
 	nn_gan_draw_latents(gan, r);
@@ -73,6 +88,6 @@ int nn_wgan_step(nn_gan *gan, nn_rng *r, nn_batch_fn next, void *ctx, float *los
 	*loss_g = nn_mean_loss(be, (size_t)n, out, -1.0f, d->dout);
 	nn_seq_backward(d, n, d->dout, g->dout, 0);
 	nn_seq_backward(g, n, g->dout, NULL, 1);
-	nn_rmsprop_step(be, &o, g->nparams, g->params, g->grads, g->m);
+	update(gan, g, gan->step + 1);
 	return 0;
 }

@@ -23,6 +23,10 @@
  * mean D(real); RMSprop step (lr 5e-5, alpha 0.99, eps 1e-8); clip };
  * then z; generator loss -mean D(G(z)); RMSprop step on G. (The paper's
  * 100 critic steps during the first 25 generator steps are not done.)
+ * nn_wgan_step also trains a DCGAN with a Wasserstein objective: with
+ * "wasserstein" exactly as above; with "wasserstein-sn" Adam replaces
+ * RMSprop for both nets (D's t counts its n_critic updates per step) and
+ * spectral norm projection (nn/spectral.h) replaces the clip.
  */
 #ifndef NN_WGAN_H
 #define NN_WGAN_H

@@ -264,7 +264,7 @@ static void entry_json(srv_buf *b, const entry *e)
 	               "\"vocab\":%d,\"channels\":%d,\"size\":%d,\"latent\":%d,\"width\":%d,"
 	               "\"parameters\":%zu,\"steps\":%ld,\"guided\":%s,\"source\":",
 	               nn_arch_name(c->arch),
-	               nn_loss_name(nn_gan_wasserstein(c) ? NN_LOSS_WASSERSTEIN : NN_LOSS_BCE),
+	               nn_loss_name(nn_gan_loss(c)),
 	               c->onehot ? "onehot" : "rgb", g->vocab, c->channels,
 	               c->size, c->latent, c->width, param_count(&g->g), g->steps,
 	               guided ? "true" : "false");

@@ -164,9 +164,12 @@ static int train_request(const srv_request_env *env, const srv_nn_train_limits *
 	const char *loss = get_str(root, "loss", a == NN_ARCH_DCGAN ? "bce" : "wasserstein");
 	nn_loss l;
 	if (!loss || nn_loss_parse(loss, &l))
-		return bad(p, "/loss", "'loss' must be \"bce\" or \"wasserstein\"");
+		return bad(p, "/loss",
+		           "'loss' must be \"bce\", \"wasserstein\" or \"wasserstein-sn\"");
 	if (a == NN_ARCH_WGAN_DENSE && l != NN_LOSS_WASSERSTEIN)
-		return bad(p, "/loss", "wgan-dense is always trained with the Wasserstein objective");
+		return bad(p, "/loss",
+		           "wgan-dense is always trained with the clipped Wasserstein objective "
+		           "(\"wasserstein\")");
 	long epochs = 5 < lim->max_epochs ? 5 : lim->max_epochs;
 	long count = 256 < lim->max_count ? 256 : lim->max_count, width = 0, seed = 1;
 	long tl = env->max_time_limit_ms;

@@ -406,6 +406,11 @@ Test(nn_models, dcgan_wasserstein_resume_equals_uninterrupted_run)
 	resume_equals_uninterrupted(NN_ARCH_DCGAN, NN_LOSS_WASSERSTEIN, 1, 64);
 }
 
+Test(nn_models, dcgan_wasserstein_sn_resume_equals_uninterrupted_run)
+{
+	resume_equals_uninterrupted(NN_ARCH_DCGAN, NN_LOSS_WASSERSTEIN_SN, 1, 64);
+}
+
 Test(nn_models, wgan_resume_equals_uninterrupted_run)
 {
 	resume_equals_uninterrupted(NN_ARCH_WGAN_DENSE, NN_LOSS_BCE, 1, 8);
@@ -565,6 +570,110 @@ Test(nn_models, dcgan_wasserstein_clips_the_critic_and_records_its_loss)
 	free_dataset(&ds);
 }
 
+/* The largest singular value of w (rows, cols), by 500 power iterations
+ * in double from a random start: the test's own estimate, not nn/'s. */
+static double top_singular_value(const float *w, int rows, int cols)
+{
+	double *u = malloc((size_t)rows * sizeof *u), *v = malloc((size_t)cols * sizeof *v);
+	cr_assert(u && v);
+	nn_rng r;
+	nn_rng_seed(&r, 11);
+	for (int i = 0; i < rows; i++)
+		u[i] = nn_rng_normal(&r);
+	double sigma = 0;
+	for (int it = 0; it < 500; it++) {
+		double nv = 0, nu = 0;
+		for (int j = 0; j < cols; j++) {
+			v[j] = 0;
+			for (int i = 0; i < rows; i++)
+				v[j] += w[(size_t)i * cols + j] * u[i];
+			nv += v[j] * v[j];
+		}
+		for (int j = 0; j < cols; j++)
+			v[j] /= sqrt(nv);
+		for (int i = 0; i < rows; i++) {
+			u[i] = 0;
+			for (int j = 0; j < cols; j++)
+				u[i] += w[(size_t)i * cols + j] * v[j];
+			nu += u[i] * u[i];
+		}
+		sigma = sqrt(nu);
+		for (int i = 0; i < rows; i++)
+			u[i] /= sigma;
+	}
+	free(u), free(v);
+	return sigma;
+}
+
+/* "wasserstein-sn": the critic has no BatchNorm, every critic weight keeps
+ * its largest singular value at 1 (not its entries at the clip), both
+ * nets have Adam's two moments, and the files record the loss and the
+ * power-iteration vectors; the generator is a plain DCGAN generator. */
+Test(nn_models, dcgan_wasserstein_sn_bounds_the_critic_spectrally)
+{
+	char err[256];
+	api_dataset ds = make_dataset(API_DATASET_ONEHOT, 6, 64, 3, -3, 5);
+	nn_gan_config c = tiny(NN_ARCH_DCGAN, 1, 3, 64);
+	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN_SN);
+	c.lr = 2e-2f; /* big steps push every layer past the bound */
+	nn_trainer t;
+	cr_assert_eq(nn_trainer_create(&t, &ds, &c, be, 3, err, sizeof err), 0, "%s", err);
+	nn_seq *d = &t.gan.d;
+	for (int i = 0; i < d->nlayers; i++)
+		cr_assert_neq(d->layers[i].kind, NN_LAYER_BN, "BatchNorm at critic layer %d", i);
+	cr_assert_eq(d->nlayers, 9, "conv, lrelu x 4, conv");
+	cr_assert_not_null(d->v, "the critic has no Adam second moment");
+	cr_assert_not_null(t.gan.g.v, "the generator has no Adam second moment");
+	cr_assert_eq(t.gan.sn.count, 5);
+	cr_assert_eq(nn_trainer_run(&t, 3, NULL, err, sizeof err), 0);
+	cr_assert(isfinite(t.loss_d) && isfinite(t.loss_g));
+
+	float *p = download_all(d, d->params, d->nparams);
+	float biggest = 0;
+	int at_bound = 0;
+	for (int k = 0; k < t.gan.sn.count; k++) {
+		const nn_layer *l = &d->layers[t.gan.sn.layer[k]];
+		cr_assert_eq(l->kind, NN_LAYER_CONV);
+		int rows = l->conv.cout, cols = l->conv.cin * l->conv.k * l->conv.k;
+		const float *w = p + l->w_off;
+		double sigma = top_singular_value(w, rows, cols);
+		/* one power iteration per update underestimates a little */
+		cr_assert_leq(sigma, 1.02, "critic layer %d: sigma %g", t.gan.sn.layer[k], sigma);
+		at_bound += sigma > 0.98;
+		for (int i = 0; i < rows * cols; i++)
+			biggest = fmaxf(biggest, fabsf(w[i]));
+	}
+	cr_assert_geq(at_bound, 3, "the projection never bit (%d layers at sigma 1)", at_bound);
+	cr_assert_gt(biggest, 0.05f, "the critic looks clipped (largest |w| %g)", biggest);
+
+	nn_ckpt_info info = {.colors = ds.colors, .vocab = 3, .source = "test", .seed = 3};
+	const char *state = tmp_path("snstate.safetensors"), *gen = tmp_path("sngen.safetensors");
+	cr_assert_eq(nn_ckpt_save_state(state, &t, &info, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(nn_ckpt_save_generator(gen, &t.gan, &info, 0, err, sizeof err), 0, "%s", err);
+	api_safetensors st;
+	api_error e = {0};
+	cr_assert_eq(api_st_read_file(state, &st, &e), 0, "%s", e.message);
+	nn_gan_config back;
+	uint64_t seed;
+	cr_assert_eq(nn_ckpt_config(&st, &back, &seed, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(back.loss, NN_LOSS_WASSERSTEIN_SN);
+	cr_assert_float_eq(back.lr, 2e-2f, 1e-9);
+	const api_st_tensor *u = api_st_find(&st, "netD.main.2.weight_u");
+	cr_assert_not_null(u);
+	cr_assert_eq(u->count, 8, "the second conv has 2w = 8 outputs");
+	cr_assert_not_null(api_st_find(&st, "optD.exp_avg_sq.main.0.weight"));
+	cr_assert_null(api_st_find(&st, "optD.square_avg.main.0.weight"));
+	api_st_free(&st);
+	nn_generator g;
+	cr_assert_eq(nn_generator_load(gen, be, 1, &g, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(g.cfg.arch, NN_ARCH_DCGAN);
+	nn_generator_free(&g);
+	unlink(state), unlink(gen);
+	free(p);
+	nn_trainer_destroy(&t);
+	free_dataset(&ds);
+}
+
 Test(nn_models, onehot_batches_expand_states)
 {
 	char err[256];
@@ -705,10 +814,14 @@ Test(nn_models, loss_names_and_epochs_of_each_objective)
 	cr_assert_eq(l, NN_LOSS_BCE);
 	cr_assert_eq(nn_loss_parse("wasserstein", &l), 0);
 	cr_assert_eq(l, NN_LOSS_WASSERSTEIN);
+	cr_assert_eq(nn_loss_parse("wasserstein-sn", &l), 0);
+	cr_assert_eq(l, NN_LOSS_WASSERSTEIN_SN);
 	cr_assert_eq(nn_loss_parse("Wasserstein", &l), -1);
+	cr_assert_eq(nn_loss_parse("wasserstein-", &l), -1);
 	cr_assert_eq(nn_loss_parse("", &l), -1);
 	cr_assert_str_eq(nn_loss_name(NN_LOSS_BCE), "bce");
 	cr_assert_str_eq(nn_loss_name(NN_LOSS_WASSERSTEIN), "wasserstein");
+	cr_assert_str_eq(nn_loss_name(NN_LOSS_WASSERSTEIN_SN), "wasserstein-sn");
 
 	nn_gan_config c = tiny(NN_ARCH_DCGAN, 1, 3, 64);
 	cr_assert_eq(c.loss, NN_LOSS_BCE);
@@ -716,6 +829,9 @@ Test(nn_models, loss_names_and_epochs_of_each_objective)
 	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN);
 	cr_assert_eq(c.loss, NN_LOSS_WASSERSTEIN);
 	cr_assert_float_eq(c.lr, 5e-5f, 1e-12);
+	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN_SN);
+	cr_assert_float_eq(c.lr, 2e-4f, 1e-12);
+	cr_assert(nn_gan_wasserstein(&c) && nn_gan_spectral(&c) && !nn_gan_rmsprop(&c));
 	nn_gan_config_set_loss(&c, NN_LOSS_BCE);
 	cr_assert_float_eq(c.lr, 1e-4f, 1e-12);
 	nn_gan_config w = tiny(NN_ARCH_WGAN_DENSE, 1, 3, 8);
@@ -723,6 +839,9 @@ Test(nn_models, loss_names_and_epochs_of_each_objective)
 	nn_gan_config_set_loss(&w, NN_LOSS_BCE);
 	cr_assert_eq(w.loss, NN_LOSS_BCE, "the dense WGAN's field is unused and unchanged");
 	cr_assert_float_eq(w.lr, lr, 0);
+	nn_gan_config_set_loss(&w, NN_LOSS_WASSERSTEIN_SN);
+	cr_assert_eq(nn_gan_loss(&w), NN_LOSS_WASSERSTEIN, "the dense WGAN is always clipped");
+	cr_assert(!nn_gan_spectral(&w));
 
 	char err[256];
 	api_dataset ds = make_dataset(API_DATASET_ONEHOT, 20, 64, 3, -3, 5);

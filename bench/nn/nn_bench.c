@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	}
 	printf("device %s\narch %s\nloss %s\nbatch %d\nwidth %d\nparams_g %zu\nparams_d %zu\n",
 	       nn_backend_describe(be), nn_arch_name(arch),
-	       nn_loss_name(nn_gan_wasserstein(&cfg) ? NN_LOSS_WASSERSTEIN : NN_LOSS_BCE), batch,
+	       nn_loss_name(nn_gan_loss(&cfg)), batch,
 	       cfg.width, gan.g.nparams, gan.d.nparams);
 
 	size_t rn = (size_t)batch * channels * size * size;
