@@ -33,6 +33,8 @@ static const char usage[] =
     "                     clipping, 5 critic steps), which learns onehot data's\n"
     "                     rules far sooner; wasserstein-sn keeps the critic\n"
     "                     1-Lipschitz by spectral norm instead (NEURAL.md)\n"
+    "  --n-critic K       critic updates per generator update with a Wasserstein\n"
+    "                     objective (default 5)\n"
     "  --width W          dcgan: ngf = ndf (64); wgan-dense: hidden width\n"
     "                     (512 for rgb; onehot: 64 at vocab 95, less for more)\n"
     "  --seed S           seed of weights, data order and latents (default 1)\n"
@@ -48,7 +50,7 @@ typedef struct {
 	nn_arch arch;
 	bool has_arch, resume, quiet;
 	nn_loss loss;
-	long epochs, steps, batch, width, seed, sample_every, threads;
+	long epochs, steps, batch, width, seed, sample_every, threads, n_critic;
 	double lr;
 } train_args;
 
@@ -100,6 +102,8 @@ static int parse_args(int argc, char **argv, train_args *a)
 			ok = cli_parse_int(v, 1, 1L << 40, &a->steps);
 		else if (!strcmp(o, "--batch"))
 			ok = cli_parse_int(v, 1, 4096, &a->batch);
+		else if (!strcmp(o, "--n-critic"))
+			ok = cli_parse_int(v, 1, 100, &a->n_critic);
 		else if (!strcmp(o, "--width"))
 			ok = cli_parse_int(v, 1, 8192, &a->width);
 		else if (!strcmp(o, "--seed"))
@@ -260,6 +264,7 @@ int cli_train(int argc, char **argv)
 		if (a.width) cfg.width = (int)a.width;
 		nn_gan_config_set_loss(&cfg, a.loss);
 		if (a.lr > 0) cfg.lr = (float)a.lr;
+		if (a.n_critic) cfg.n_critic = (int)a.n_critic;
 		rc = nn_trainer_create(&t, &ds, &cfg, be, (uint64_t)a.seed, err, sizeof err);
 	}
 	if (rc) {

@@ -21,8 +21,8 @@
 # usage: scripts/gpu-train.sh [OUTDIR]
 #   env: FLOWERS_XML (.gpu-carry/corpus/samples.xml), FLOWERS_COUNT (10000),
 #        TERRAIN_COUNT (4096), RUNS (name:data:width:seconds[:loss[:lr]] ...,
-#        data flowers or terrain, loss bce or wasserstein, default bce), BUDGET (500 s in all; the benchmarks get what
-#        is left)
+#        data flowers or terrain, loss bce, wasserstein or wasserstein-sn,
+#        default bce), BUDGET (500 s in all; the benchmarks get what is left)
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2

@@ -748,3 +748,19 @@ Test(nn_cuda, wgan_onehot_train_steps_match_cpu)
 	check_steps(&d, c);
 	duo_close(&d);
 }
+
+/* The spectral critic's step: power iterations through cuBLAS gemv, the
+ * projection by nn_scale, Adam on both nets. */
+Test(nn_cuda, dcgan_wasserstein_sn_train_steps_match_cpu)
+{
+	duo d = duo_open(15);
+	nn_gan_config c;
+	nn_gan_config_default(&c, NN_ARCH_DCGAN, 3, 0, 64);
+	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN_SN);
+	c.width = 8;
+	c.latent = 16;
+	c.batch = 4;
+	c.n_critic = 1;
+	check_steps(&d, c);
+	duo_close(&d);
+}

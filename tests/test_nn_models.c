@@ -606,9 +606,10 @@ static double top_singular_value(const float *w, int rows, int cols)
 }
 
 /* "wasserstein-sn": the critic has no BatchNorm, every critic weight keeps
- * its largest singular value at 1 (not its entries at the clip), both
- * nets have Adam's two moments, and the files record the loss and the
- * power-iteration vectors; the generator is a plain DCGAN generator. */
+ * its largest singular value at 1 (not its entries at the clip), G learns
+ * through it, both nets have Adam's two moments, and the files record the
+ * loss and the power-iteration vectors; the generator is a plain DCGAN
+ * generator. */
 Test(nn_models, dcgan_wasserstein_sn_bounds_the_critic_spectrally)
 {
 	char err[256];
@@ -625,8 +626,17 @@ Test(nn_models, dcgan_wasserstein_sn_bounds_the_critic_spectrally)
 	cr_assert_not_null(d->v, "the critic has no Adam second moment");
 	cr_assert_not_null(t.gan.g.v, "the generator has no Adam second moment");
 	cr_assert_eq(t.gan.sn.count, 5);
+	float *g0 = download_all(&t.gan.g, t.gan.g.params, t.gan.g.nparams);
 	cr_assert_eq(nn_trainer_run(&t, 3, NULL, err, sizeof err), 0);
 	cr_assert(isfinite(t.loss_d) && isfinite(t.loss_g));
+
+	/* the generator learned through the critic */
+	float *g1 = download_all(&t.gan.g, t.gan.g.params, t.gan.g.nparams);
+	size_t moved = 0;
+	for (size_t i = 0; i < t.gan.g.nparams; i++)
+		moved += g1[i] != g0[i];
+	cr_assert_gt(moved, t.gan.g.nparams / 2, "only %zu generator params moved", moved);
+	free(g0), free(g1);
 
 	float *p = download_all(d, d->params, d->nparams);
 	float biggest = 0;

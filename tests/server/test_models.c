@@ -518,29 +518,42 @@ Test(models, training_over_http)
 	/* the new model serves jobs */
 	cJSON_Delete(run_job(&s, "{\"model\":\"guided\",\"checkpoint\":\"trained\",\"seed\":1}"));
 
-	/* the Wasserstein objective: 8 examples, 1 epoch = 4 batches of 2 */
-	it_post(&s, &rs, "/v1/models",
-	        "{\"library\":\"" ENTRY "\",\"name\":\"critic\",\"loss\":\"wasserstein\","
-	        "\"count\":8,\"epochs\":1,\"width\":4}");
-	it_expect_status(&rs, 202);
-	job = it_json(&rs);
-	http_response_free(&rs);
-	snprintf(id, sizeof id, "%s", it_str(job, "id"));
-	cJSON_Delete(job);
-	job = it_wait_done(&s, id, 120);
-	cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s", cJSON_PrintUnformatted(job));
-	cJSON_Delete(job);
-	it_get(&s, &rs, "/v1/models/critic");
-	it_expect_status(&rs, 200);
-	m = it_json(&rs);
-	http_response_free(&rs);
-	cr_assert_str_eq(it_str(m, "loss"), "wasserstein");
-	cJSON_Delete(m);
-	cJSON_Delete(run_job(&s, "{\"model\":\"guided\",\"checkpoint\":\"critic\",\"seed\":1}"));
+	/* the Wasserstein objectives: 8 examples, 1 epoch = 4 batches of 2 */
+	static const char *const objectives[] = {"wasserstein", "wasserstein-sn"};
+	for (size_t i = 0; i < 2; i++) {
+		char body[256], name[32], path[64];
+		snprintf(name, sizeof name, "critic%zu", i);
+		snprintf(body, sizeof body,
+		         "{\"library\":\"" ENTRY "\",\"name\":\"%s\",\"loss\":\"%s\","
+		         "\"count\":8,\"epochs\":1,\"width\":4}",
+		         name, objectives[i]);
+		it_post(&s, &rs, "/v1/models", body);
+		it_expect_status(&rs, 202);
+		job = it_json(&rs);
+		http_response_free(&rs);
+		snprintf(id, sizeof id, "%s", it_str(job, "id"));
+		cJSON_Delete(job);
+		job = it_wait_done(&s, id, 120);
+		cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s",
+		                 cJSON_PrintUnformatted(job));
+		cJSON_Delete(job);
+		snprintf(path, sizeof path, "/v1/models/%s", name);
+		it_get(&s, &rs, path);
+		it_expect_status(&rs, 200);
+		m = it_json(&rs);
+		http_response_free(&rs);
+		cr_assert_str_eq(it_str(m, "loss"), objectives[i]);
+		cJSON_Delete(m);
+		snprintf(body, sizeof body,
+		         "{\"model\":\"guided\",\"checkpoint\":\"%s\",\"seed\":1}", name);
+		cJSON_Delete(run_job(&s, body));
+	}
 	static const char *const bad_loss[] = {
 	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"loss\":\"hinge\"}",
 	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"loss\":1}",
-	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"arch\":\"wgan-dense\",\"loss\":\"bce\"}"};
+	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"arch\":\"wgan-dense\",\"loss\":\"bce\"}",
+	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"arch\":\"wgan-dense\","
+	    "\"loss\":\"wasserstein-sn\"}"};
 	for (size_t i = 0; i < sizeof bad_loss / sizeof bad_loss[0]; i++)
 		refused_at(&s, "/v1/models", bad_loss[i], "/loss");
 
