@@ -49,8 +49,10 @@ int nn_dcgan_build_discriminator(nn_seq *d, const nn_gan_config *c, char *err, s
 	nn_seq_add_act(d, NN_LAYER_LRELU, 0.2f);
 	for (int mult = 2; mult <= 8; mult *= 2) {
 		nn_seq_add_conv(d, 0, mult * w, 4, 2, 1, 0, conv_init, zero_init);
-		/* BatchNorm would undo the spectral critic's Lipschitz bound */
-		if (!nn_gan_spectral(c)) nn_seq_add_bn(d, gamma_init, zero_init);
+		/* BatchNorm would undo the spectral critic's Lipschitz bound and
+		 * mix the samples of the penalty's per-sample gradients */
+		if (!nn_gan_spectral(c) && !nn_gan_penalty(c))
+			nn_seq_add_bn(d, gamma_init, zero_init);
 		nn_seq_add_act(d, NN_LAYER_LRELU, 0.2f);
 	}
 	nn_seq_add_conv(d, 0, 1, 4, 1, 0, 0, conv_init, zero_init);

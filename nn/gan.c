@@ -14,6 +14,7 @@
 #define LR_BCE 1e-4f
 #define LR_WASSERSTEIN 5e-5f
 #define LR_WASSERSTEIN_SN 2e-4f
+#define LR_WASSERSTEIN_GP 1e-4f
 
 /* Power iterations before the first projection, from the all-ones vector;
  * afterwards one per update suffices, as the weights move little. */
@@ -69,8 +70,9 @@ int nn_arch_parse(const char *name, nn_arch *out)
 
 const char *nn_loss_name(nn_loss l)
 {
-	return l == NN_LOSS_WASSERSTEIN ? "wasserstein"
+	return l == NN_LOSS_WASSERSTEIN      ? "wasserstein"
 	       : l == NN_LOSS_WASSERSTEIN_SN ? "wasserstein-sn"
+	       : l == NN_LOSS_WASSERSTEIN_GP ? "wasserstein-gp"
 	                                     : "bce";
 }
 
@@ -88,6 +90,10 @@ int nn_loss_parse(const char *name, nn_loss *out)
 		*out = NN_LOSS_WASSERSTEIN_SN;
 		return 0;
 	}
+	if (!strcmp(name, "wasserstein-gp")) {
+		*out = NN_LOSS_WASSERSTEIN_GP;
+		return 0;
+	}
 	return -1;
 }
 
@@ -97,7 +103,11 @@ void nn_gan_config_set_loss(nn_gan_config *c, nn_loss loss)
 	c->loss = loss;
 	c->lr = loss == NN_LOSS_WASSERSTEIN      ? LR_WASSERSTEIN
 	        : loss == NN_LOSS_WASSERSTEIN_SN ? LR_WASSERSTEIN_SN
+	        : loss == NN_LOSS_WASSERSTEIN_GP ? LR_WASSERSTEIN_GP
 	                                         : LR_BCE;
+	int gp = loss == NN_LOSS_WASSERSTEIN_GP;
+	c->beta1 = gp ? 0.0f : 0.5f;
+	c->beta2 = gp ? 0.9f : 0.999f;
 }
 
 static int check_config(const nn_gan_config *c, char *err, size_t errlen)
@@ -163,6 +173,12 @@ int nn_gan_create(nn_gan *gan, const nn_gan_config *cfg, nn_backend *be, nn_rng 
 			return -1;
 		}
 		nn_spectral_project(&gan->sn);
+	} else if (nn_gan_penalty(cfg)) {
+		if (nn_gp_init(&gan->gp, &gan->d)) {
+			snprintf(err, errlen, "out of memory for the models");
+			nn_gan_destroy(gan);
+			return -1;
+		}
 	} else if (nn_gan_wasserstein(cfg)) {
 		nn_clip(be, gan->d.nparams, cfg->clip, gan->d.params);
 	}
@@ -172,6 +188,7 @@ int nn_gan_create(nn_gan *gan, const nn_gan_config *cfg, nn_backend *be, nn_rng 
 void nn_gan_destroy(nn_gan *gan)
 {
 	if (gan->sn.seq) nn_spectral_free(&gan->sn);
+	if (gan->gp.seq) nn_gp_free(&gan->gp);
 	nn_seq_release(&gan->g);
 	nn_seq_release(&gan->d);
 	if (gan->z) nn_free(gan->be, gan->z);

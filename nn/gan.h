@@ -25,16 +25,28 @@
 #define NN_GAN_H
 
 #include "seq.h"
+#include "gp.h"
 #include "spectral.h"
 
 typedef enum { NN_ARCH_DCGAN = 0, NN_ARCH_WGAN_DENSE = 1 } nn_arch;
 /* The objective: the DCGAN's is BCE unless set; the dense WGAN's is always
  * Wasserstein. */
-/* NN_LOSS_WASSERSTEIN_SN: the same objective with the DCGAN's critic kept
- * 1-Lipschitz by spectral norm projection (nn/spectral.h) instead of
- * clipping, without BatchNorm (which breaks that bound), and both nets
- * trained by Adam (lr 2e-4, betas (0.5, 0.999), SNGAN's setting). */
-typedef enum { NN_LOSS_BCE = 0, NN_LOSS_WASSERSTEIN = 1, NN_LOSS_WASSERSTEIN_SN = 2 } nn_loss;
+/* Two more ways to keep the DCGAN's critic 1-Lipschitz than clipping, both
+ * without the critic's BatchNorm (which breaks the bound) and with Adam
+ * for both nets:
+ *   NN_LOSS_WASSERSTEIN_SN  spectral norm projection after every update
+ *                           (nn/spectral.h); lr 2e-4, betas (0.5, 0.999),
+ *                           SNGAN's setting;
+ *   NN_LOSS_WASSERSTEIN_GP  the gradient penalty (nn/gp.h), lambda 10; lr
+ *                           1e-4, betas (0, 0.9), the WGAN-GP paper's. */
+typedef enum {
+	NN_LOSS_BCE = 0,
+	NN_LOSS_WASSERSTEIN = 1,
+	NN_LOSS_WASSERSTEIN_SN = 2,
+	NN_LOSS_WASSERSTEIN_GP = 3
+} nn_loss;
+
+#define NN_GP_LAMBDA 10.0f
 
 #define NN_GAN_LATENT 128
 
@@ -73,10 +85,16 @@ static inline int nn_gan_spectral(const nn_gan_config *c)
 	return c->arch == NN_ARCH_DCGAN && c->loss == NN_LOSS_WASSERSTEIN_SN;
 }
 
+/* The critic has the gradient penalty (and both nets use Adam). */
+static inline int nn_gan_penalty(const nn_gan_config *c)
+{
+	return c->arch == NN_ARCH_DCGAN && c->loss == NN_LOSS_WASSERSTEIN_GP;
+}
+
 /* The WGAN paper's optimiser (RMSprop, one moment) rather than Adam's two. */
 static inline int nn_gan_rmsprop(const nn_gan_config *c)
 {
-	return nn_gan_wasserstein(c) && !nn_gan_spectral(c);
+	return nn_gan_wasserstein(c) && !nn_gan_spectral(c) && !nn_gan_penalty(c);
 }
 
 /* The issue's defaults: DCGAN Adam lr 1e-4 betas (0.5, 0.999), width 64;
@@ -87,10 +105,11 @@ static inline int nn_gan_rmsprop(const nn_gan_config *c)
 void nn_gan_config_default(nn_gan_config *c, nn_arch arch, int channels, int onehot, int size);
 const char *nn_arch_name(nn_arch a);               /* "dcgan", "wgan-dense" */
 int nn_arch_parse(const char *name, nn_arch *out); /* 0 ok, -1 unknown */
-const char *nn_loss_name(nn_loss l); /* "bce", "wasserstein", "wasserstein-sn" */
+/* "bce", "wasserstein", "wasserstein-sn", "wasserstein-gp" */
+const char *nn_loss_name(nn_loss l);
 int nn_loss_parse(const char *name, nn_loss *out); /* 0 ok, -1 unknown */
-/* A DCGAN's objective, with that objective's learning rate (BCE: Adam
- * 1e-4; Wasserstein: RMSprop 5e-5; Wasserstein-SN: Adam 2e-4); no-op for the dense WGAN, which is
+/* A DCGAN's objective, with that objective's learning rate and betas
+ * (BCE: Adam 1e-4; Wasserstein: RMSprop 5e-5; -SN and -GP: see nn_loss); no-op for the dense WGAN, which is
  * always Wasserstein, and when the objective is already loss. */
 void nn_gan_config_set_loss(nn_gan_config *c, nn_loss loss);
 
@@ -109,6 +128,7 @@ typedef struct {
 	float *real; /* backend (batch, C, size, size), the last real batch */
 	float *fake; /* G's output of the last generator forward (inside g) */
 	nn_spectral sn; /* the critic's projection (nn_gan_spectral only) */
+	nn_gp gp;       /* the critic's penalty (nn_gan_penalty only) */
 } nn_gan;
 
 /* Creates G and D for training (grads, optimiser state) and draws their

@@ -74,10 +74,12 @@ int nn_wgan_step(nn_gan *gan, nn_rng *r, nn_batch_fn next, void *ctx, float *los
 		out = nn_seq_forward(d, n, gan->fake, 1);
 		float lf = nn_mean_loss(be, (size_t)n, out, 1.0f, d->dout);
 		nn_seq_backward(d, n, d->dout, NULL, 1);
+		if (nn_gan_penalty(&gan->cfg))
+			nn_gp_accumulate(&gan->gp, n, gan->real, gan->fake, NN_GP_LAMBDA, r);
 		update(gan, d, gan->step * n_critic + k + 1);
 		if (nn_gan_spectral(&gan->cfg))
 			nn_spectral_project(&gan->sn);
-		else
+		else if (nn_gan_rmsprop(&gan->cfg))
 			nn_clip(be, d->nparams, gan->cfg.clip, d->params);
 		*loss_d = lr + lf;
 	}

@@ -26,7 +26,9 @@
  * nn_wgan_step also trains a DCGAN with a Wasserstein objective: with
  * "wasserstein" exactly as above; with "wasserstein-sn" Adam replaces
  * RMSprop for both nets (D's t counts its n_critic updates per step) and
- * spectral norm projection (nn/spectral.h) replaces the clip.
+ * spectral norm projection (nn/spectral.h) replaces the clip; with
+ * "wasserstein-gp" Adam likewise, and the gradient penalty (nn/gp.h) is
+ * added to each critic update's gradients instead of any clip.
  */
 #ifndef NN_WGAN_H
 #define NN_WGAN_H

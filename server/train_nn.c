@@ -165,7 +165,8 @@ static int train_request(const srv_request_env *env, const srv_nn_train_limits *
 	nn_loss l;
 	if (!loss || nn_loss_parse(loss, &l))
 		return bad(p, "/loss",
-		           "'loss' must be \"bce\", \"wasserstein\" or \"wasserstein-sn\"");
+		           "'loss' must be \"bce\", \"wasserstein\", \"wasserstein-sn\" or "
+		           "\"wasserstein-gp\"");
 	if (a == NN_ARCH_WGAN_DENSE && l != NN_LOSS_WASSERSTEIN)
 		return bad(p, "/loss",
 		           "wgan-dense is always trained with the clipped Wasserstein objective "

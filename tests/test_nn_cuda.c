@@ -764,3 +764,19 @@ Test(nn_cuda, dcgan_wasserstein_sn_train_steps_match_cpu)
 	check_steps(&d, c);
 	duo_close(&d);
 }
+
+/* The penalty's step: interpolates, per-sample norms by 1x1 cuBLAS
+ * products, the second-order weight gradients. */
+Test(nn_cuda, dcgan_wasserstein_gp_train_steps_match_cpu)
+{
+	duo d = duo_open(16);
+	nn_gan_config c;
+	nn_gan_config_default(&c, NN_ARCH_DCGAN, 3, 0, 64);
+	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN_GP);
+	c.width = 8;
+	c.latent = 16;
+	c.batch = 4;
+	c.n_critic = 1;
+	check_steps(&d, c);
+	duo_close(&d);
+}

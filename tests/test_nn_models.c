@@ -411,6 +411,11 @@ Test(nn_models, dcgan_wasserstein_sn_resume_equals_uninterrupted_run)
 	resume_equals_uninterrupted(NN_ARCH_DCGAN, NN_LOSS_WASSERSTEIN_SN, 1, 64);
 }
 
+Test(nn_models, dcgan_wasserstein_gp_resume_equals_uninterrupted_run)
+{
+	resume_equals_uninterrupted(NN_ARCH_DCGAN, NN_LOSS_WASSERSTEIN_GP, 1, 64);
+}
+
 Test(nn_models, wgan_resume_equals_uninterrupted_run)
 {
 	resume_equals_uninterrupted(NN_ARCH_WGAN_DENSE, NN_LOSS_BCE, 1, 8);
@@ -684,6 +689,75 @@ Test(nn_models, dcgan_wasserstein_sn_bounds_the_critic_spectrally)
 	free_dataset(&ds);
 }
 
+/* "wasserstein-gp": the critic has no BatchNorm and is not clipped, both
+ * nets use Adam with the paper's betas, training keeps the penalty small,
+ * the penalty's gradient reaches the critic's weights, G learns, and the
+ * files record the loss. */
+Test(nn_models, dcgan_wasserstein_gp_penalises_the_critic)
+{
+	char err[256];
+	api_dataset ds = make_dataset(API_DATASET_ONEHOT, 6, 64, 3, -3, 5);
+	nn_gan_config c = tiny(NN_ARCH_DCGAN, 1, 3, 64);
+	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN_GP);
+	cr_assert_float_eq(c.lr, 1e-4f, 1e-12);
+	cr_assert_float_eq(c.beta1, 0.0f, 0);
+	cr_assert_float_eq(c.beta2, 0.9f, 1e-7);
+	c.lr = 1e-2f;
+	nn_trainer t;
+	cr_assert_eq(nn_trainer_create(&t, &ds, &c, be, 3, err, sizeof err), 0, "%s", err);
+	nn_seq *d = &t.gan.d;
+	for (int i = 0; i < d->nlayers; i++)
+		cr_assert_neq(d->layers[i].kind, NN_LAYER_BN, "BatchNorm at critic layer %d", i);
+	cr_assert_not_null(d->v);
+	cr_assert_not_null(t.gan.gp.seq, "no penalty buffers");
+	float *g0 = download_all(&t.gan.g, t.gan.g.params, t.gan.g.nparams);
+	cr_assert_eq(nn_trainer_run(&t, 3, NULL, err, sizeof err), 0);
+	cr_assert(isfinite(t.loss_d) && isfinite(t.loss_g));
+	float *g1 = download_all(&t.gan.g, t.gan.g.params, t.gan.g.nparams);
+	float *p = download_all(d, d->params, d->nparams);
+	size_t moved = 0;
+	float biggest = 0;
+	for (size_t i = 0; i < t.gan.g.nparams; i++)
+		moved += g1[i] != g0[i];
+	for (size_t i = 0; i < d->nparams; i++)
+		biggest = fmaxf(biggest, fabsf(p[i]));
+	cr_assert_gt(moved, t.gan.g.nparams / 2, "only %zu generator params moved", moved);
+	cr_assert_gt(biggest, 0.05f, "the critic looks clipped (largest |w| %g)", biggest);
+
+	/* the penalty's share of a critic gradient: the same update with and
+	 * without it differs */
+	float *before = download_all(d, d->grads, d->nparams);
+	nn_rng r;
+	nn_rng_seed(&r, 4);
+	float pen = nn_gp_accumulate(&t.gan.gp, c.batch, t.gan.real, t.gan.fake, NN_GP_LAMBDA, &r);
+	/* training kept the critic's gradients near norm 1 (without the
+	 * penalty these 15 big critic updates give about 6e7) */
+	cr_assert_lt(pen, NN_GP_LAMBDA, "penalty %g after training", pen);
+	float *after = download_all(d, d->grads, d->nparams);
+	size_t changed = 0;
+	for (size_t i = 0; i < d->nparams; i++)
+		changed += after[i] != before[i];
+	cr_assert_gt(changed, d->nparams / 2, "the penalty moved %zu critic gradients", changed);
+
+	nn_ckpt_info info = {.colors = ds.colors, .vocab = 3, .source = "test", .seed = 3};
+	const char *state = tmp_path("gpstate.safetensors");
+	cr_assert_eq(nn_ckpt_save_state(state, &t, &info, err, sizeof err), 0, "%s", err);
+	api_safetensors st;
+	api_error e = {0};
+	cr_assert_eq(api_st_read_file(state, &st, &e), 0, "%s", e.message);
+	nn_gan_config back;
+	uint64_t seed;
+	cr_assert_eq(nn_ckpt_config(&st, &back, &seed, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(back.loss, NN_LOSS_WASSERSTEIN_GP);
+	cr_assert_float_eq(back.beta1, 0.0f, 0);
+	cr_assert_float_eq(back.beta2, 0.9f, 1e-7);
+	api_st_free(&st);
+	unlink(state);
+	free(g0), free(g1), free(p), free(before), free(after);
+	nn_trainer_destroy(&t);
+	free_dataset(&ds);
+}
+
 Test(nn_models, onehot_batches_expand_states)
 {
 	char err[256];
@@ -826,12 +900,15 @@ Test(nn_models, loss_names_and_epochs_of_each_objective)
 	cr_assert_eq(l, NN_LOSS_WASSERSTEIN);
 	cr_assert_eq(nn_loss_parse("wasserstein-sn", &l), 0);
 	cr_assert_eq(l, NN_LOSS_WASSERSTEIN_SN);
+	cr_assert_eq(nn_loss_parse("wasserstein-gp", &l), 0);
+	cr_assert_eq(l, NN_LOSS_WASSERSTEIN_GP);
 	cr_assert_eq(nn_loss_parse("Wasserstein", &l), -1);
 	cr_assert_eq(nn_loss_parse("wasserstein-", &l), -1);
 	cr_assert_eq(nn_loss_parse("", &l), -1);
 	cr_assert_str_eq(nn_loss_name(NN_LOSS_BCE), "bce");
 	cr_assert_str_eq(nn_loss_name(NN_LOSS_WASSERSTEIN), "wasserstein");
 	cr_assert_str_eq(nn_loss_name(NN_LOSS_WASSERSTEIN_SN), "wasserstein-sn");
+	cr_assert_str_eq(nn_loss_name(NN_LOSS_WASSERSTEIN_GP), "wasserstein-gp");
 
 	nn_gan_config c = tiny(NN_ARCH_DCGAN, 1, 3, 64);
 	cr_assert_eq(c.loss, NN_LOSS_BCE);
@@ -842,8 +919,12 @@ Test(nn_models, loss_names_and_epochs_of_each_objective)
 	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN_SN);
 	cr_assert_float_eq(c.lr, 2e-4f, 1e-12);
 	cr_assert(nn_gan_wasserstein(&c) && nn_gan_spectral(&c) && !nn_gan_rmsprop(&c));
+	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN_GP);
+	cr_assert(nn_gan_wasserstein(&c) && nn_gan_penalty(&c) && !nn_gan_rmsprop(&c));
 	nn_gan_config_set_loss(&c, NN_LOSS_BCE);
 	cr_assert_float_eq(c.lr, 1e-4f, 1e-12);
+	cr_assert_float_eq(c.beta1, 0.5f, 0, "BCE's betas come back");
+	cr_assert_float_eq(c.beta2, 0.999f, 0);
 	nn_gan_config w = tiny(NN_ARCH_WGAN_DENSE, 1, 3, 8);
 	float lr = w.lr;
 	nn_gan_config_set_loss(&w, NN_LOSS_BCE);

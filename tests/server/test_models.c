@@ -519,8 +519,8 @@ Test(models, training_over_http)
 	cJSON_Delete(run_job(&s, "{\"model\":\"guided\",\"checkpoint\":\"trained\",\"seed\":1}"));
 
 	/* the Wasserstein objectives: 8 examples, 1 epoch = 4 batches of 2 */
-	static const char *const objectives[] = {"wasserstein", "wasserstein-sn"};
-	for (size_t i = 0; i < 2; i++) {
+	static const char *const objectives[] = {"wasserstein", "wasserstein-sn", "wasserstein-gp"};
+	for (size_t i = 0; i < 3; i++) {
 		char body[256], name[32], path[64];
 		snprintf(name, sizeof name, "critic%zu", i);
 		snprintf(body, sizeof body,
@@ -553,7 +553,9 @@ Test(models, training_over_http)
 	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"loss\":1}",
 	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"arch\":\"wgan-dense\",\"loss\":\"bce\"}",
 	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"arch\":\"wgan-dense\","
-	    "\"loss\":\"wasserstein-sn\"}"};
+	    "\"loss\":\"wasserstein-sn\"}",
+	    "{\"library\":\"" ENTRY "\",\"name\":\"z\",\"arch\":\"wgan-dense\","
+	    "\"loss\":\"wasserstein-gp\"}"};
 	for (size_t i = 0; i < sizeof bad_loss / sizeof bad_loss[0]; i++)
 		refused_at(&s, "/v1/models", bad_loss[i], "/loss");
 
