@@ -813,15 +813,20 @@ static void dump_seq(api_st_writer *w, nn_seq *s, const char *prefix, int grads)
 /* One step of a tiny model in C after two others, written out (the state
  * before it, its inputs, gradients and updated weights) for
  * tools/nn_models.py to replay in PyTorch. */
-static void step_for_torch(nn_arch arch, int onehot, int size, const char *state, const char *dump)
+static void step_for_torch(nn_arch arch, int onehot, int size, nn_loss loss, const char *state,
+                           const char *dump)
 {
 	char err[256];
 	int channels = onehot ? 4 : 3;
 	api_dataset ds =
 	    make_dataset(onehot ? API_DATASET_ONEHOT : API_DATASET_RGB, 4, size, channels, -3, 8);
 	nn_gan_config c = tiny(arch, onehot, channels, size);
+	nn_gan_config_set_loss(&c, loss);
 	c.n_critic = 1;
-	c.lr = 1e-3f; /* moves the weights visibly in one step */
+	/* moves the weights visibly in one step; RMSprop's early steps move a
+	 * weight by about lr whatever its gradient's size, so float rounding
+	 * in a tiny gradient shows at lr 1e-3 against a critic clipped to 0.01 */
+	c.lr = nn_gan_rmsprop(&c) ? 1e-4f : 1e-3f;
 	nn_trainer t;
 	cr_assert_eq(nn_trainer_create(&t, &ds, &c, be, 21, err, sizeof err), 0, "%s", err);
 	/* a little training first, so moments and BN statistics are not fresh */
@@ -833,9 +838,15 @@ static void step_for_torch(nn_arch arch, int onehot, int size, const char *state
 	size_t rn = (size_t)c.batch * nn_seq_in_count(&gan->d), zn = (size_t)c.batch * c.latent;
 	cr_assert_eq(nn_trainer_next_batch(&t, gan->real), 0);
 	float *real = download_all(&gan->d, gan->real, rn);
-	nn_rng copy = t.rng; /* the step's latents, drawn again */
-	float *z = malloc(2 * zn * sizeof *z);
-	for (size_t i = 0; i < 2 * zn; i++)
+	/* the step's draws, again: latents, the penalty's weights, latents */
+	nn_rng copy = t.rng;
+	float *z = malloc(2 * zn * sizeof *z), eps[64];
+	cr_assert(z && c.batch <= 64);
+	for (size_t i = 0; i < zn; i++)
+		z[i] = nn_rng_normal(&copy);
+	for (int i = 0; i < c.batch && nn_gan_penalty(&c); i++)
+		eps[i] = nn_rng_uniform(&copy);
+	for (size_t i = zn; i < 2 * zn; i++)
 		z[i] = nn_rng_normal(&copy);
 	float ld, lg;
 	cr_assert_eq(nn_gan_step(gan, &t.rng, fixed_batch, gan, &ld, &lg), 0);
@@ -845,6 +856,8 @@ static void step_for_torch(nn_arch arch, int onehot, int size, const char *state
 	cr_assert_eq(api_st_add(w, "real", 4, rs, real, NULL), 0);
 	cr_assert_eq(api_st_add(w, "z1", 2, zs, z, NULL), 0);
 	cr_assert_eq(api_st_add(w, "z2", 2, zs, z + zn, NULL), 0);
+	int64_t es[1] = {c.batch};
+	if (nn_gan_penalty(&c)) cr_assert_eq(api_st_add(w, "eps", 1, es, eps, NULL), 0);
 	dump_seq(w, &gan->d, "gradD.", 1);
 	dump_seq(w, &gan->g, "gradG.", 1);
 	dump_seq(w, &gan->d, "afterD.", 0);
@@ -857,9 +870,9 @@ static void step_for_torch(nn_arch arch, int onehot, int size, const char *state
 	free_dataset(&ds);
 }
 
-/* DCGAN rgb and onehot and the onehot WGAN, one PyTorch run for all three
- * (importing torch is most of the time). Skipped without torch, and in
- * the sanitizer run. */
+/* DCGAN rgb and onehot, the onehot DCGAN with each Wasserstein critic, and
+ * the onehot WGAN: one PyTorch run for all (importing torch is most of the
+ * time). Skipped without torch, and in the sanitizer run. */
 Test(nn_models, training_steps_match_pytorch, .timeout = 120)
 {
 	if (test_quick()) cr_skip_test("WFC_QUICK: the PyTorch check runs in the plain build");
@@ -869,22 +882,29 @@ Test(nn_models, training_steps_match_pytorch, .timeout = 120)
 	static const struct {
 		nn_arch arch;
 		int onehot, size;
-	} cases[3] = {{NN_ARCH_DCGAN, 0, 64}, {NN_ARCH_DCGAN, 1, 64}, {NN_ARCH_WGAN_DENSE, 1, 8}};
-	char paths[6][128], cmd[1024];
+		nn_loss loss;
+	} cases[] = {{NN_ARCH_DCGAN, 0, 64, NN_LOSS_BCE},
+	             {NN_ARCH_DCGAN, 1, 64, NN_LOSS_BCE},
+	             {NN_ARCH_DCGAN, 1, 64, NN_LOSS_WASSERSTEIN},
+	             {NN_ARCH_DCGAN, 1, 64, NN_LOSS_WASSERSTEIN_SN},
+	             {NN_ARCH_DCGAN, 1, 64, NN_LOSS_WASSERSTEIN_GP},
+	             {NN_ARCH_WGAN_DENSE, 1, 8, NN_LOSS_BCE}};
+	enum { CASES = sizeof cases / sizeof cases[0] };
+	char paths[2 * CASES][128], cmd[2048];
 	int n = snprintf(cmd, sizeof cmd, "/usr/bin/python3 tools/nn_models.py check-step");
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < CASES; i++) {
 		snprintf(paths[2 * i], sizeof paths[0], "/tmp/wfc-nn-torch-%d-%d-state.safetensors",
 		         (int)getpid(), i);
 		snprintf(paths[2 * i + 1], sizeof paths[0],
 		         "/tmp/wfc-nn-torch-%d-%d-dump.safetensors", (int)getpid(), i);
-		step_for_torch(cases[i].arch, cases[i].onehot, cases[i].size, paths[2 * i],
-		               paths[2 * i + 1]);
+		step_for_torch(cases[i].arch, cases[i].onehot, cases[i].size, cases[i].loss,
+		               paths[2 * i], paths[2 * i + 1]);
 		n += snprintf(cmd + n, sizeof cmd - (size_t)n, " %s %s", paths[2 * i],
 		              paths[2 * i + 1]);
 	}
 	snprintf(cmd + n, sizeof cmd - (size_t)n, " 1>&2");
 	int rc = system(cmd);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 2 * CASES; i++)
 		unlink(paths[i]);
 	cr_assert_eq(rc, 0, "PyTorch disagrees with a training step (see the lines above)");
 }

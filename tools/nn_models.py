@@ -15,11 +15,14 @@ writes the files and runs it when torch is installed):
         as the C sampler computed it.
     tools/nn_models.py check-step STATE DUMP.safetensors [STATE DUMP ...]
         STATE is a state file saved before one training step; DUMP holds that
-        step's inputs ("real", latents "z1" and, for the WGAN, "z2") and what
-        C made of them: the gradients "gradD.<name>" / "gradG.<name>" and the
+        step's inputs ("real", latents "z1" and, for the WGAN, "z2"; for
+        wasserstein-gp the interpolation weights "eps") and what C made of
+        them: the gradients "gradD.<name>" / "gradG.<name>" and the
         parameters after the step "afterD.<name>" / "afterG.<name>". The
-        same step is replayed in PyTorch (Adam or RMSprop + clipping, one
-        critic step) and every tensor compared.
+        same step is replayed in PyTorch (BCE with Adam; Wasserstein with
+        RMSprop + clipping, or Adam + spectral norm projection, or Adam +
+        the gradient penalty by double backprop; one critic step) and every
+        tensor compared.
 
 Needs only torch (Debian python3-torch); safetensors is read by hand.
 """
@@ -51,15 +54,18 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """DCGAN discriminator: (N, C, 64, 64) -> (N,) logits, no sigmoid."""
+    """DCGAN discriminator: (N, C, 64, 64) -> (N,) logits, no sigmoid.
+    bn=False: the critic of wasserstein-sn and -gp, without BatchNorm."""
 
-    def __init__(self, channels=3, width=64):
+    def __init__(self, channels=3, width=64, bn=True):
         super().__init__()
         w = width
         layers = [nn.Conv2d(channels, w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         for mult in (2, 4, 8):
-            layers += [nn.Conv2d(mult // 2 * w, mult * w, 4, 2, 1, bias=False),
-                       nn.BatchNorm2d(mult * w), nn.LeakyReLU(0.2, True)]
+            layers.append(nn.Conv2d(mult // 2 * w, mult * w, 4, 2, 1, bias=False))
+            if bn:
+                layers.append(nn.BatchNorm2d(mult * w))
+            layers.append(nn.LeakyReLU(0.2, True))
         layers.append(nn.Conv2d(8 * w, 1, 4, 1, 0, bias=False))
         self.main = nn.Sequential(*layers)
 
@@ -123,11 +129,16 @@ def _fit(module, tensors, prefix=""):
     return module
 
 
+def loss_of(meta):
+    return json.loads(meta.get("config", "{}")).get("loss", "bce")
+
+
 def models_from_meta(meta):
     c, onehot = int(meta["channels"]), meta["format"] == "onehot"
     latent, width, size = int(meta["latent"]), int(meta["width"]), int(meta["size"])
     if meta["arch"] == "dcgan":
-        return Generator(c, onehot, latent, width), Discriminator(c, width)
+        bn = loss_of(meta) not in ("wasserstein-sn", "wasserstein-gp")
+        return Generator(c, onehot, latent, width), Discriminator(c, width, bn)
     return DenseGenerator(c, onehot, latent, width, size), DenseCritic(c, width, size)
 
 
@@ -147,13 +158,16 @@ def load_pair(path):
 
 def _compare(what, mine, theirs, tol):
     """Largest |difference| over tensors, relative to each tensor's scale."""
-    worst = 0.0
+    worst, where = 0.0, ""
     for name, t in mine.items():
         c = theirs[what + name]
         scale = max(t.abs().max().item(), 1e-3)
-        worst = max(worst, (t - c).abs().max().item() / scale)
+        diff = (t - c).abs().max().item() / scale
+        if diff > worst:
+            worst, where = diff, name
     ok = worst <= tol
-    print(f"  {what:7s} worst relative difference {worst:.3g} ({'ok' if ok else 'FAIL'})")
+    print(f"  {what:7s} worst relative difference {worst:.3g} ({'ok' if ok else 'FAIL'}"
+          f"{'' if ok else ', ' + where})")
     return ok
 
 
@@ -178,7 +192,7 @@ def check_step(state_path, dump_path):
     g.train()
     d.train()
     n = real.shape[0]
-    if meta["arch"] == "dcgan":
+    if meta["arch"] == "dcgan" and loss_of(meta) == "bce":
         bce = nn.BCEWithLogitsLoss()
         opt_d = torch.optim.Adam(d.parameters(), lr=lr, betas=tuple(cfg["betas"]), eps=1e-8)
         opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=tuple(cfg["betas"]), eps=1e-8)
@@ -194,23 +208,47 @@ def check_step(state_path, dump_path):
         bce(d(fake), torch.ones(n)).backward()
     else:
         assert cfg["n_critic"] == 1, "the check replays one critic step"
-        opt_d = torch.optim.RMSprop(d.parameters(), lr=lr, alpha=0.99, eps=1e-8)
-        opt_g = torch.optim.RMSprop(g.parameters(), lr=lr, alpha=0.99, eps=1e-8)
+        loss = loss_of(meta) if meta["arch"] == "dcgan" else "wasserstein"
+        if loss == "wasserstein":
+            opt_d = torch.optim.RMSprop(d.parameters(), lr=lr, alpha=0.99, eps=1e-8)
+            opt_g = torch.optim.RMSprop(g.parameters(), lr=lr, alpha=0.99, eps=1e-8)
+        else:
+            betas = tuple(cfg["betas"])
+            opt_d = torch.optim.Adam(d.parameters(), lr=lr, betas=betas, eps=1e-8)
+            opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=betas, eps=1e-8)
         load_moments(opt_d, d, tensors, "optD", steps)
         load_moments(opt_g, g, tensors, "optG", steps)
         fake = g(t["z1"])
         opt_d.zero_grad()
-        (d(fake.detach()).mean() - d(real).mean()).backward()
+        # real first, as the C step does: BatchNorm's running statistics
+        # depend on the order of the forwards
+        loss_d = -d(real).mean() + d(fake.detach()).mean()
+        if loss == "wasserstein-gp":
+            e = t["eps"].view(-1, 1, 1, 1)
+            xhat = (e * real + (1 - e) * fake.detach()).requires_grad_(True)
+            grad, = torch.autograd.grad(d(xhat).sum(), xhat, create_graph=True)
+            loss_d = loss_d + 10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+        loss_d.backward()
         grads_d = {k: p.grad.clone() for k, p in d.named_parameters()}
         opt_d.step()
         with torch.no_grad():
-            for p in d.parameters():
-                p.clamp_(-cfg["clip"], cfg["clip"])
+            if loss == "wasserstein":
+                for p in d.parameters():
+                    p.clamp_(-cfg["clip"], cfg["clip"])
+            elif loss == "wasserstein-sn":
+                for name, p in d.named_parameters():
+                    w = p.view(p.shape[0], -1)
+                    u = tensors["netD." + name + "_u"]
+                    v = w.t() @ u
+                    v = v / v.norm()
+                    sigma = (w @ v).norm()
+                    if sigma > 1:
+                        p.div_(sigma)
         opt_g.zero_grad()
         (-d(g(t["z2"])).mean()).backward()
     grads_g = {k: p.grad.clone() for k, p in g.named_parameters()}
     opt_g.step()
-    print(f"{meta['arch']} {meta['format']}, one training step, C against PyTorch:")
+    print(f"{meta['arch']} {meta['format']} {loss_of(meta)}, one training step, C against PyTorch:")
     ok = _compare("gradD.", grads_d, t, 1e-4)
     ok &= _compare("gradG.", grads_g, t, 1e-4)
     after_d = {k: p.detach() for k, p in d.state_dict().items() if "num_batches" not in k}
