@@ -192,7 +192,8 @@ def check_step(state_path, dump_path):
     g.train()
     d.train()
     n = real.shape[0]
-    if meta["arch"] == "dcgan" and loss_of(meta) == "bce":
+    loss = loss_of(meta) if meta["arch"] == "dcgan" else "wasserstein"
+    if loss == "bce":
         bce = nn.BCEWithLogitsLoss()
         opt_d = torch.optim.Adam(d.parameters(), lr=lr, betas=tuple(cfg["betas"]), eps=1e-8)
         opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=tuple(cfg["betas"]), eps=1e-8)
@@ -208,7 +209,6 @@ def check_step(state_path, dump_path):
         bce(d(fake), torch.ones(n)).backward()
     else:
         assert cfg["n_critic"] == 1, "the check replays one critic step"
-        loss = loss_of(meta) if meta["arch"] == "dcgan" else "wasserstein"
         if loss == "wasserstein":
             opt_d = torch.optim.RMSprop(d.parameters(), lr=lr, alpha=0.99, eps=1e-8)
             opt_g = torch.optim.RMSprop(g.parameters(), lr=lr, alpha=0.99, eps=1e-8)
@@ -248,7 +248,7 @@ def check_step(state_path, dump_path):
         (-d(g(t["z2"])).mean()).backward()
     grads_g = {k: p.grad.clone() for k, p in g.named_parameters()}
     opt_g.step()
-    print(f"{meta['arch']} {meta['format']} {loss_of(meta)}, one training step, C against PyTorch:")
+    print(f"{meta['arch']} {meta['format']} {loss}, one training step, C against PyTorch:")
     ok = _compare("gradD.", grads_d, t, 1e-4)
     ok &= _compare("gradG.", grads_g, t, 1e-4)
     after_d = {k: p.detach() for k, p in d.state_dict().items() if "num_batches" not in k}
