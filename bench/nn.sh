@@ -24,8 +24,10 @@ $PY -c 'import torch' 2>/dev/null || { have_torch=0; echo "bench nn: no PyTorch 
 get() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 : >"$OUT/nn-ratios.txt"
 # name:channels:flag:loss; the Wasserstein step is 5 critic batches and 1
-# generator batch (nn/wgan.c), BCE's is one of each
-for cfg in rgb:3::bce onehot95:95:--onehot:bce onehot95-wass:95:--onehot:wasserstein; do
+# generator batch (nn/wgan.c), BCE's is one of each; -gp adds a penalty
+# pass (a forward and two backward passes) to each critic batch
+for cfg in rgb:3::bce onehot95:95:--onehot:bce onehot95-wass:95:--onehot:wasserstein \
+	onehot95-gp:95:--onehot:wasserstein-gp; do
 	IFS=: read -r name ch flag loss <<<"$cfg"
 	echo "== DCGAN $name ($loss): batch 64, width 64, $T threads, $STEPS steps =="
 	# shellcheck disable=SC2086

@@ -7,14 +7,17 @@ over the channels), the same step (one D update
 on a real and a fake batch with BCEWithLogits, then one G update, Adam with
 betas (0.5, 0.999), lr 1e-4; with --loss wasserstein nn/wgan.c's: 5 critic
 updates on a real batch each, RMSprop 5e-5, clipping to 0.01, then one G
-update) and the same sampling (G in eval mode, latents
+update; with --loss wasserstein-gp the same 5 + 1 with a critic without
+BatchNorm, Adam 1e-4 betas (0, 0.9) and the gradient penalty, lambda 10,
+by double backprop) and the same sampling (G in eval mode, latents
 made on the host, outputs copied back). Prints the same "key value" lines.
 
 fp32 by default, TF32 off, like nn/'s cuBLAS calls; --tf32 allows it, for
 reference. cudnn.benchmark is on (PyTorch's fastest convolutions).
 
 usage: nn_torch_bench.py [--batch 64] [--width 64] [--latent 128]
-                         [--channels 3] [--onehot] [--loss bce|wasserstein]
+                         [--channels 3] [--onehot]
+                         [--loss bce|wasserstein|wasserstein-gp]
                          [--steps 20] [--warmup 3]
                          [--tf32]
 """
@@ -39,11 +42,13 @@ def generator(latent, w, c, onehot):
     return nn.Sequential(*layers)
 
 
-def discriminator(w, c):
+def discriminator(w, c, bn=True):
     layers = [nn.Conv2d(c, w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
     for mult in (2, 4, 8):
-        layers += [nn.Conv2d(mult // 2 * w, mult * w, 4, 2, 1, bias=False),
-                   nn.BatchNorm2d(mult * w), nn.LeakyReLU(0.2, True)]
+        layers.append(nn.Conv2d(mult // 2 * w, mult * w, 4, 2, 1, bias=False))
+        if bn:
+            layers.append(nn.BatchNorm2d(mult * w))
+        layers.append(nn.LeakyReLU(0.2, True))
     layers.append(nn.Conv2d(8 * w, 1, 4, 1, 0, bias=False))
     return nn.Sequential(*layers)
 
@@ -73,7 +78,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--onehot", action="store_true")
     ap.add_argument("--tf32", action="store_true")
-    ap.add_argument("--loss", choices=["bce", "wasserstein"], default="bce")
+    ap.add_argument("--loss", choices=["bce", "wasserstein", "wasserstein-gp"], default="bce")
     a = ap.parse_args()
 
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -82,7 +87,8 @@ def main():
     torch.backends.cudnn.benchmark = True
     torch.manual_seed(1)
     g = generator(a.latent, a.width, a.channels, a.onehot).to(dev)
-    d = discriminator(a.width, a.channels).to(dev)
+    gp = a.loss == "wasserstein-gp"
+    d = discriminator(a.width, a.channels, not gp).to(dev)
     g.apply(init)
     d.apply(init)
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
@@ -91,8 +97,11 @@ def main():
     print(f"params_g {sum(p.numel() for p in g.parameters())}")
     print(f"params_d {sum(p.numel() for p in d.parameters())}")
     print(f"loss {a.loss}")
-    wass = a.loss == "wasserstein"
-    if wass:  # the WGAN step of nn/wgan.c: RMSprop 5e-5 (alpha 0.99), clip 0.01, 5 critic steps
+    wass = a.loss != "bce"
+    if gp:  # nn/wgan.c with the penalty: Adam 1e-4 (0, 0.9)
+        opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        opt_g = torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.0, 0.9))
+    elif wass:  # the WGAN step of nn/wgan.c: RMSprop 5e-5 (alpha 0.99), clip 0.01, 5 critic steps
         opt_d = torch.optim.RMSprop(d.parameters(), lr=5e-5, alpha=0.99, eps=1e-8)
         opt_g = torch.optim.RMSprop(g.parameters(), lr=5e-5, alpha=0.99, eps=1e-8)
     else:
@@ -113,11 +122,17 @@ def main():
             with torch.no_grad():
                 fake = g(z)
             loss_d = d(fake).mean() - d(real).mean()
+            if gp:
+                e = torch.rand(a.batch, 1, 1, 1, device=dev)
+                xhat = (e * real + (1 - e) * fake).requires_grad_(True)
+                grad, = torch.autograd.grad(d(xhat).sum(), xhat, create_graph=True)
+                loss_d = loss_d + 10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
             loss_d.backward()
             opt_d.step()
-            with torch.no_grad():
-                for p in d.parameters():
-                    p.clamp_(-0.01, 0.01)
+            if not gp:
+                with torch.no_grad():
+                    for p in d.parameters():
+                        p.clamp_(-0.01, 0.01)
         z = torch.randn(a.batch, a.latent, 1, 1).to(dev)
         g.zero_grad(set_to_none=False)
         loss_g = -d(g(z)).mean()

@@ -15,7 +15,8 @@
  * Prints one "key value" line per figure, times in milliseconds.
  *
  * usage: nn-bench [--device cpu|cuda|auto] [--arch dcgan|wgan-dense]
- *                 [--loss bce|wasserstein] [--batch N] [--width N] [--steps N] [--warmup N]
+ *                 [--loss bce|wasserstein|wasserstein-sn|wasserstein-gp]
+ *                 [--batch N] [--width N] [--steps N] [--warmup N]
  *                 [--threads N] [--channels N] [--onehot] [--size N]
  *                 [--sample-only]
  */
@@ -66,7 +67,8 @@ static void report(const char *key, double *t, int n)
 static int usage(void)
 {
 	fprintf(stderr, "usage: nn-bench [--device cpu|cuda|auto] [--arch dcgan|wgan-dense] "
-	                "[--loss bce|wasserstein] [--batch N] [--width N] [--steps N] [--warmup N] [--threads N] "
+	                "[--loss bce|wasserstein|wasserstein-sn|wasserstein-gp] [--batch N] "
+	                "[--width N] [--steps N] [--warmup N] [--threads N] "
 	                "[--channels N] [--onehot] [--size N] [--sample-only]\n");
 	return 2;
 }
