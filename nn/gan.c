@@ -10,7 +10,7 @@
 
 /* The learning rates of the objectives: Adam for BCE (the DCGAN paper's
  * optimizer, at the issue's rate), RMSprop for Wasserstein (the WGAN
- * paper's), Adam for Wasserstein-SN (SNGAN's rate). */
+ * paper's), Adam for Wasserstein-SN (SNGAN's rate) and -GP (WGAN-GP's). */
 #define LR_BCE 1e-4f
 #define LR_WASSERSTEIN 5e-5f
 #define LR_WASSERSTEIN_SN 2e-4f
@@ -166,22 +166,19 @@ int nn_gan_create(nn_gan *gan, const nn_gan_config *cfg, nn_backend *be, nn_rng 
 		nn_gan_destroy(gan);
 		return -1;
 	}
-	if (nn_gan_spectral(cfg)) {
-		if (nn_spectral_init(&gan->sn, &gan->d, SN_WARMUP)) {
-			snprintf(err, errlen, "out of memory for the models");
-			nn_gan_destroy(gan);
-			return -1;
-		}
-		nn_spectral_project(&gan->sn);
-	} else if (nn_gan_penalty(cfg)) {
-		if (nn_gp_init(&gan->gp, &gan->d)) {
-			snprintf(err, errlen, "out of memory for the models");
-			nn_gan_destroy(gan);
-			return -1;
-		}
-	} else if (nn_gan_wasserstein(cfg)) {
-		nn_clip(be, gan->d.nparams, cfg->clip, gan->d.params);
+	/* the critic's Lipschitz bound holds from the start */
+	int fail = nn_gan_spectral(cfg) ? nn_spectral_init(&gan->sn, &gan->d, SN_WARMUP)
+	           : nn_gan_penalty(cfg) ? nn_gp_init(&gan->gp, &gan->d)
+	                                 : 0;
+	if (fail) {
+		snprintf(err, errlen, "out of memory for the models");
+		nn_gan_destroy(gan);
+		return -1;
 	}
+	if (nn_gan_spectral(cfg))
+		nn_spectral_project(&gan->sn);
+	else if (nn_gan_rmsprop(cfg))
+		nn_clip(be, gan->d.nparams, cfg->clip, gan->d.params);
 	return 0;
 }
 
