@@ -28,7 +28,7 @@ static const char usage[] =
     "  --batch B          batch size (default 64)\n"
     "  --lr L             learning rate (dcgan: Adam 1e-4; wgan-dense and --loss\n"
     "                     wasserstein: RMSprop 5e-5; wasserstein-sn: Adam 2e-4;\n"
-    "                     wasserstein-gp: Adam 1e-4)\n"
+    "                     wasserstein-gp: Adam 2e-4)\n"
     "  --loss bce|wasserstein|wasserstein-sn|wasserstein-gp  dcgan's objective\n"
     "                     (default bce); wasserstein trains its layers as a WGAN\n"
     "                     (RMSprop, clipping, 5 critic steps), which learns onehot\n"

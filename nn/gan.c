@@ -10,11 +10,12 @@
 
 /* The learning rates of the objectives: Adam for BCE (the DCGAN paper's
  * optimizer, at the issue's rate), RMSprop for Wasserstein (the WGAN
- * paper's), Adam for Wasserstein-SN (SNGAN's rate) and -GP (WGAN-GP's). */
+ * paper's), Adam for Wasserstein-SN (SNGAN's rate) and -GP (twice WGAN-GP's
+ * rate: see nn_loss). */
 #define LR_BCE 1e-4f
 #define LR_WASSERSTEIN 5e-5f
 #define LR_WASSERSTEIN_SN 2e-4f
-#define LR_WASSERSTEIN_GP 1e-4f
+#define LR_WASSERSTEIN_GP 2e-4f
 
 /* Power iterations before the first projection, from the all-ones vector;
  * afterwards one per update suffices, as the weights move little. */

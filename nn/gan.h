@@ -37,8 +37,10 @@ typedef enum { NN_ARCH_DCGAN = 0, NN_ARCH_WGAN_DENSE = 1 } nn_arch;
  *   NN_LOSS_WASSERSTEIN_SN  spectral norm projection after every update
  *                           (nn/spectral.h); lr 2e-4, betas (0.5, 0.999),
  *                           SNGAN's setting;
- *   NN_LOSS_WASSERSTEIN_GP  the gradient penalty (nn/gp.h), lambda 10; lr
- *                           1e-4, betas (0, 0.9), the WGAN-GP paper's. */
+ *   NN_LOSS_WASSERSTEIN_GP  the gradient penalty (nn/gp.h), lambda 10;
+ *                           betas (0, 0.9), the WGAN-GP paper's, lr 2e-4
+ *                           (the paper's 1e-4 left the generator collapsed
+ *                           for longer on Terrain-Islands, NEURAL.md). */
 typedef enum {
 	NN_LOSS_BCE = 0,
 	NN_LOSS_WASSERSTEIN = 1,
@@ -109,8 +111,9 @@ int nn_arch_parse(const char *name, nn_arch *out); /* 0 ok, -1 unknown */
 const char *nn_loss_name(nn_loss l);
 int nn_loss_parse(const char *name, nn_loss *out); /* 0 ok, -1 unknown */
 /* A DCGAN's objective, with that objective's learning rate and betas
- * (BCE: Adam 1e-4; Wasserstein: RMSprop 5e-5; -SN and -GP: see nn_loss); no-op for the dense WGAN, which is
- * always Wasserstein, and when the objective is already loss. */
+ * (BCE: Adam 1e-4; Wasserstein: RMSprop 5e-5; -SN and -GP: see nn_loss);
+ * no-op for the dense WGAN, which is always Wasserstein, and when the
+ * objective is already loss. */
 void nn_gan_config_set_loss(nn_gan_config *c, nn_loss loss);
 
 /* Builds the generator's layers into g (nn_seq_begin included): the same

@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.." || exit 2
 out=${1:-${OUT:-out/gpu-train}}
 mkdir -p "$out" || exit 2
 FLOWERS_XML=${FLOWERS_XML:-.gpu-carry/corpus/samples.xml}
-RUNS=${RUNS:-terrain:terrain:32:120:wasserstein:2e-4 terrain-gp:terrain:32:120:wasserstein-gp:1e-4 flowers32:flowers:32:240:wasserstein:2e-4}
+RUNS=${RUNS:-terrain:terrain:32:120:wasserstein:2e-4 terrain-gp:terrain:32:120:wasserstein-gp:2e-4 flowers32:flowers:32:240:wasserstein:2e-4}
 FLOWERS_COUNT=${FLOWERS_COUNT:-10000}
 TERRAIN_COUNT=${TERRAIN_COUNT:-4096}
 BUDGET=${BUDGET:-500}

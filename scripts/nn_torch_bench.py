@@ -8,7 +8,7 @@ on a real and a fake batch with BCEWithLogits, then one G update, Adam with
 betas (0.5, 0.999), lr 1e-4; with --loss wasserstein nn/wgan.c's: 5 critic
 updates on a real batch each, RMSprop 5e-5, clipping to 0.01, then one G
 update; with --loss wasserstein-gp the same 5 + 1 with a critic without
-BatchNorm, Adam 1e-4 betas (0, 0.9) and the gradient penalty, lambda 10,
+BatchNorm, Adam 2e-4 betas (0, 0.9) and the gradient penalty, lambda 10,
 by double backprop) and the same sampling (G in eval mode, latents
 made on the host, outputs copied back). Prints the same "key value" lines.
 
@@ -98,9 +98,9 @@ def main():
     print(f"params_d {sum(p.numel() for p in d.parameters())}")
     print(f"loss {a.loss}")
     wass = a.loss != "bce"
-    if gp:  # nn/wgan.c with the penalty: Adam 1e-4 (0, 0.9)
-        opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.0, 0.9))
-        opt_g = torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.0, 0.9))
+    if gp:  # nn/wgan.c with the penalty: Adam 2e-4 (0, 0.9)
+        opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.0, 0.9))
+        opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.0, 0.9))
     elif wass:  # the WGAN step of nn/wgan.c: RMSprop 5e-5 (alpha 0.99), clip 0.01, 5 critic steps
         opt_d = torch.optim.RMSprop(d.parameters(), lr=5e-5, alpha=0.99, eps=1e-8)
         opt_g = torch.optim.RMSprop(g.parameters(), lr=5e-5, alpha=0.99, eps=1e-8)

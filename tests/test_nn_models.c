@@ -699,7 +699,7 @@ Test(nn_models, dcgan_wasserstein_gp_penalises_the_critic)
 	api_dataset ds = make_dataset(API_DATASET_ONEHOT, 6, 64, 3, -3, 5);
 	nn_gan_config c = tiny(NN_ARCH_DCGAN, 1, 3, 64);
 	nn_gan_config_set_loss(&c, NN_LOSS_WASSERSTEIN_GP);
-	cr_assert_float_eq(c.lr, 1e-4f, 1e-12);
+	cr_assert_float_eq(c.lr, 2e-4f, 1e-12);
 	cr_assert_float_eq(c.beta1, 0.0f, 0);
 	cr_assert_float_eq(c.beta2, 0.9f, 1e-7);
 	c.lr = 1e-2f;
