@@ -52,6 +52,18 @@ void nn_gp_free(nn_gp *gp)
 	memset(gp, 0, sizeof *gp);
 }
 
+/* buf *= the mask of activation layer l (its output y at the
+ * interpolates): the activation's backward, in place */
+static void mask(nn_backend *be, const nn_seq *s, const nn_layer *l, int n, float *buf)
+{
+	const float *y = s->acts + l->act_off;
+	size_t cnt = (size_t)n * out_count(l);
+	if (l->kind == NN_LAYER_RELU)
+		nn_relu_backward(be, cnt, y, buf, buf);
+	else
+		nn_leaky_relu_backward(be, cnt, l->slope, y, buf, buf);
+}
+
 /* xhat_i = e_i real_i + (1 - e_i) fake_i */
 static void interpolate(nn_gp *gp, int n, const float *real, const float *fake, nn_rng *r)
 {
@@ -76,16 +88,11 @@ static void input_gradient(nn_gp *gp, int n)
 	for (int i = s->nlayers - 1; i >= 0; i--) {
 		const nn_layer *l = &s->layers[i];
 		const float *in = i ? s->acts + s->layers[i - 1].act_off : gp->xhat;
-		size_t cnt = (size_t)n * out_count(l);
-		if (!has_weights(l)) { /* in place: the mask of the activation */
-			const float *y = s->acts + l->act_off;
-			if (l->kind == NN_LAYER_RELU)
-				nn_relu_backward(be, cnt, y, cur, cur);
-			else
-				nn_leaky_relu_backward(be, cnt, l->slope, y, cur, cur);
+		if (!has_weights(l)) {
+			mask(be, s, l, n, cur);
 			continue;
 		}
-		nn_copy(be, gp->delta[i], cur, cnt);
+		nn_copy(be, gp->delta[i], cur, (size_t)n * out_count(l));
 		float *next = cur == gp->gamma[0] ? gp->gamma[1] : gp->gamma[0];
 		const float *w = s->params + l->w_off;
 		if (l->kind == NN_LAYER_CONV) {
@@ -110,13 +117,8 @@ static void second_order_grads(nn_gp *gp, int n)
 	float *cur = gp->gamma[0];
 	for (int i = 0; i < s->nlayers; i++) {
 		const nn_layer *l = &s->layers[i];
-		size_t cnt = (size_t)n * out_count(l);
 		if (!has_weights(l)) {
-			const float *y = s->acts + l->act_off;
-			if (l->kind == NN_LAYER_RELU)
-				nn_relu_backward(be, cnt, y, cur, cur);
-			else
-				nn_leaky_relu_backward(be, cnt, l->slope, y, cur, cur);
+			mask(be, s, l, n, cur);
 			continue;
 		}
 		const float *w = s->params + l->w_off;

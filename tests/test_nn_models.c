@@ -530,6 +530,38 @@ Test(nn_models, wgan_critic_stays_clipped)
 	free_dataset(&ds);
 }
 
+/* Saves t's state file at path and reads its config back; *st stays
+ * open for more checks (api_st_free it, then unlink path). */
+static nn_gan_config saved_config(nn_trainer *t, const api_dataset *ds, const char *path,
+                                  api_safetensors *st)
+{
+	char err[256];
+	nn_ckpt_info info = {.colors = ds->colors, .vocab = ds->vocab, .source = "test", .seed = 3};
+	cr_assert_eq(nn_ckpt_save_state(path, t, &info, err, sizeof err), 0, "%s", err);
+	api_error e = {0};
+	cr_assert_eq(api_st_read_file(path, st, &e), 0, "%s", e.message);
+	nn_gan_config back;
+	uint64_t seed;
+	cr_assert_eq(nn_ckpt_config(st, &back, &seed, err, sizeof err), 0, "%s", err);
+	return back;
+}
+
+/* t's generator file loads as a plain DCGAN generator, whatever the
+ * objective that trained it. */
+static void generator_loads_as_dcgan(nn_trainer *t, const api_dataset *ds, const char *name)
+{
+	char err[256];
+	const char *path = tmp_path(name);
+	nn_ckpt_info info = {.colors = ds->colors, .vocab = ds->vocab, .source = "test", .seed = 3};
+	cr_assert_eq(nn_ckpt_save_generator(path, &t->gan, &info, 0, err, sizeof err), 0, "%s",
+	             err);
+	nn_generator g;
+	cr_assert_eq(nn_generator_load(path, be, 1, &g, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(g.cfg.arch, NN_ARCH_DCGAN);
+	nn_generator_free(&g);
+	unlink(path);
+}
+
 /* The DCGAN's layers with the Wasserstein objective: the critic is
  * clipped, the generator not, the files record the loss, and the
  * generator file is a plain DCGAN generator to every reader. */
@@ -551,25 +583,15 @@ Test(nn_models, dcgan_wasserstein_clips_the_critic_and_records_its_loss)
 		at_bound += fabsf(d[i]) == c.clip;
 	}
 	cr_assert_gt(at_bound, 100, "clipping never bit (%d at the bound)", at_bound);
-	nn_ckpt_info info = {.colors = ds.colors, .vocab = 3, .source = "test", .seed = 3};
-	const char *state = tmp_path("wstate.safetensors"), *gen = tmp_path("wgen.safetensors");
-	cr_assert_eq(nn_ckpt_save_state(state, &t, &info, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(nn_ckpt_save_generator(gen, &t.gan, &info, 0, err, sizeof err), 0, "%s", err);
+	const char *state = tmp_path("wstate.safetensors");
 	api_safetensors st;
-	api_error e = {0};
-	cr_assert_eq(api_st_read_file(state, &st, &e), 0, "%s", e.message);
-	nn_gan_config back;
-	uint64_t seed;
-	cr_assert_eq(nn_ckpt_config(&st, &back, &seed, err, sizeof err), 0, "%s", err);
+	nn_gan_config back = saved_config(&t, &ds, state, &st);
 	cr_assert_eq(back.arch, NN_ARCH_DCGAN);
 	cr_assert_eq(back.loss, NN_LOSS_WASSERSTEIN);
 	cr_assert_float_eq(back.lr, 1e-2f, 1e-9);
 	api_st_free(&st);
-	nn_generator g;
-	cr_assert_eq(nn_generator_load(gen, be, 1, &g, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(g.cfg.arch, NN_ARCH_DCGAN);
-	nn_generator_free(&g);
-	unlink(state), unlink(gen);
+	unlink(state);
+	generator_loads_as_dcgan(&t, &ds, "wgen.safetensors");
 	free(d);
 	nn_trainer_destroy(&t);
 	free_dataset(&ds);
@@ -661,16 +683,9 @@ Test(nn_models, dcgan_wasserstein_sn_bounds_the_critic_spectrally)
 	cr_assert_geq(at_bound, 3, "the projection never bit (%d layers at sigma 1)", at_bound);
 	cr_assert_gt(biggest, 0.05f, "the critic looks clipped (largest |w| %g)", biggest);
 
-	nn_ckpt_info info = {.colors = ds.colors, .vocab = 3, .source = "test", .seed = 3};
-	const char *state = tmp_path("snstate.safetensors"), *gen = tmp_path("sngen.safetensors");
-	cr_assert_eq(nn_ckpt_save_state(state, &t, &info, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(nn_ckpt_save_generator(gen, &t.gan, &info, 0, err, sizeof err), 0, "%s", err);
+	const char *state = tmp_path("snstate.safetensors");
 	api_safetensors st;
-	api_error e = {0};
-	cr_assert_eq(api_st_read_file(state, &st, &e), 0, "%s", e.message);
-	nn_gan_config back;
-	uint64_t seed;
-	cr_assert_eq(nn_ckpt_config(&st, &back, &seed, err, sizeof err), 0, "%s", err);
+	nn_gan_config back = saved_config(&t, &ds, state, &st);
 	cr_assert_eq(back.loss, NN_LOSS_WASSERSTEIN_SN);
 	cr_assert_float_eq(back.lr, 2e-2f, 1e-9);
 	const api_st_tensor *u = api_st_find(&st, "netD.main.2.weight_u");
@@ -679,11 +694,8 @@ Test(nn_models, dcgan_wasserstein_sn_bounds_the_critic_spectrally)
 	cr_assert_not_null(api_st_find(&st, "optD.exp_avg_sq.main.0.weight"));
 	cr_assert_null(api_st_find(&st, "optD.square_avg.main.0.weight"));
 	api_st_free(&st);
-	nn_generator g;
-	cr_assert_eq(nn_generator_load(gen, be, 1, &g, err, sizeof err), 0, "%s", err);
-	cr_assert_eq(g.cfg.arch, NN_ARCH_DCGAN);
-	nn_generator_free(&g);
-	unlink(state), unlink(gen);
+	unlink(state);
+	generator_loads_as_dcgan(&t, &ds, "sngen.safetensors");
 	free(p);
 	nn_trainer_destroy(&t);
 	free_dataset(&ds);
@@ -739,15 +751,9 @@ Test(nn_models, dcgan_wasserstein_gp_penalises_the_critic)
 		changed += after[i] != before[i];
 	cr_assert_gt(changed, d->nparams / 2, "the penalty moved %zu critic gradients", changed);
 
-	nn_ckpt_info info = {.colors = ds.colors, .vocab = 3, .source = "test", .seed = 3};
 	const char *state = tmp_path("gpstate.safetensors");
-	cr_assert_eq(nn_ckpt_save_state(state, &t, &info, err, sizeof err), 0, "%s", err);
 	api_safetensors st;
-	api_error e = {0};
-	cr_assert_eq(api_st_read_file(state, &st, &e), 0, "%s", e.message);
-	nn_gan_config back;
-	uint64_t seed;
-	cr_assert_eq(nn_ckpt_config(&st, &back, &seed, err, sizeof err), 0, "%s", err);
+	nn_gan_config back = saved_config(&t, &ds, state, &st);
 	cr_assert_eq(back.loss, NN_LOSS_WASSERSTEIN_GP);
 	cr_assert_float_eq(back.beta1, 0.0f, 0);
 	cr_assert_float_eq(back.beta2, 0.9f, 1e-7);
