@@ -20,7 +20,8 @@
  * the fast mode (each one a contradiction it fixed without restarting).
  *
  * Experiments of docs/NEURAL.md ("Can guidance meet the goal?"), guided
- * only; the defaults are the server's priors:
+ * only; the defaults are the server's priors, with anchors (--anchors 0 for
+ * a guided job's default, priors only):
  *   --strength B     each prior raised to the power B (0: plain WFC; 1);
  *   --calibrate 1    the generator's own tile mix divided out (reshape);
  *   --confidence C   guide only cells whose top entry has p >= C (0: all);
