@@ -100,8 +100,8 @@ static void input_gradient(nn_gp *gp, int n)
 			c.n = n;
 			nn_conv2d_backward(be, &c, in, w, gp->delta[i], next, NULL, NULL);
 		} else {
-			nn_linear_backward(be, n, l->in_count, (int)out_count(l), in, w, gp->delta[i],
-			                   next, NULL, NULL);
+			nn_linear_backward(be, n, l->in_count, (int)out_count(l), in, w,
+			                   gp->delta[i], next, NULL, NULL);
 		}
 		cur = next;
 	}

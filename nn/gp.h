@@ -31,12 +31,12 @@
 
 typedef struct {
 	nn_seq *seq;
-	float *xhat;                        /* backend (batch, in) */
-	float *delta[NN_SEQ_MAX_LAYERS];    /* backend, weight layers: (batch, out) */
-	float *gamma[2];                    /* backend ping-pong, the largest layer */
-	float *sq;                          /* backend (batch): |g_i|^2 */
-	float *host;                        /* host (batch) */
-	float *arena;                       /* every backend buffer above */
+	float *xhat;                     /* backend (batch, in) */
+	float *delta[NN_SEQ_MAX_LAYERS]; /* backend, weight layers: (batch, out) */
+	float *gamma[2];                 /* backend ping-pong, the largest layer */
+	float *sq;                       /* backend (batch): |g_i|^2 */
+	float *host;                     /* host (batch) */
+	float *arena;                    /* every backend buffer above */
 } nn_gp;
 
 /* -1 when out of memory, or s has a layer other than conv, linear, ReLU

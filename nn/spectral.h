@@ -23,14 +23,14 @@
 
 typedef struct {
 	nn_seq *seq;
-	int count;                       /* weights projected */
-	int layer[NN_SEQ_MAX_LAYERS];    /* their layer indices in seq */
-	int rows[NN_SEQ_MAX_LAYERS];     /* Cout / Out */
-	int cols[NN_SEQ_MAX_LAYERS];     /* Cin*K*K / In */
-	float *u[NN_SEQ_MAX_LAYERS];     /* host, rows: the power iteration's left vector */
-	float sigma[NN_SEQ_MAX_LAYERS];  /* the last estimate, before projecting */
-	float *host;                     /* host scratch, the largest cols */
-	float *dev;                      /* backend scratch, largest rows + cols */
+	int count;                      /* weights projected */
+	int layer[NN_SEQ_MAX_LAYERS];   /* their layer indices in seq */
+	int rows[NN_SEQ_MAX_LAYERS];    /* Cout / Out */
+	int cols[NN_SEQ_MAX_LAYERS];    /* Cin*K*K / In */
+	float *u[NN_SEQ_MAX_LAYERS];    /* host, rows: the power iteration's left vector */
+	float sigma[NN_SEQ_MAX_LAYERS]; /* the last estimate, before projecting */
+	float *host;                    /* host scratch, the largest cols */
+	float *dev;                     /* backend scratch, largest rows + cols */
 } nn_spectral;
 
 /* Every conv and linear weight of s (an allocated seq). Each u starts as

@@ -96,7 +96,8 @@ Test(nn_spectral, a_weight_above_one_is_scaled_to_one_and_one_below_is_kept)
 	float again[32];
 	get(&s, 0, again, 32);
 	for (int i = 0; i < 32; i++)
-		cr_assert_float_eq(again[i], w[i], 1e-4, "w[%d] moved: %g -> %g", i, w[i], again[i]);
+		cr_assert_float_eq(again[i], w[i], 1e-4, "w[%d] moved: %g -> %g", i, w[i],
+		                   again[i]);
 	nn_spectral_free(&sn);
 	nn_seq_release(&s);
 }
