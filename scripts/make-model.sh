@@ -1,7 +1,7 @@
 #!/bin/sh
 # Trains the shipped generator, models/terrain-islands.safetensors
 # (docs/NEURAL.md), or with "eval" scores it with `wfc eval`.
-#   sh scripts/make-model.sh build/wfc          (make model: ~20 min on 1 CPU core)
+#   sh scripts/make-model.sh build/wfc          (make model: ~25 min on 1 CPU core)
 #   sh scripts/make-model.sh build/wfc eval     (make model-eval: the table of NEURAL.md)
 # Work files go to out/model/; only the generator is copied into models/.
 set -eu
