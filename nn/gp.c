@@ -5,11 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t out_count(const nn_layer *l)
-{
-	return (size_t)l->c * l->h * l->w;
-}
-
 static int has_weights(const nn_layer *l)
 {
 	return l->kind == NN_LAYER_CONV || l->kind == NN_LAYER_LINEAR;
@@ -24,8 +19,8 @@ int nn_gp_init(nn_gp *gp, nn_seq *s)
 		const nn_layer *l = &s->layers[i];
 		if (!has_weights(l) && l->kind != NN_LAYER_RELU && l->kind != NN_LAYER_LRELU)
 			return -1;
-		if (out_count(l) > widest) widest = out_count(l);
-		if (has_weights(l)) total += n * out_count(l);
+		if (nn_layer_out_count(l) > widest) widest = nn_layer_out_count(l);
+		if (has_weights(l)) total += n * nn_layer_out_count(l);
 	}
 	size_t in = n * nn_seq_in_count(s);
 	total += in + 2 * n * widest + n;
@@ -41,7 +36,8 @@ int nn_gp_init(nn_gp *gp, nn_seq *s)
 	gp->gamma[1] = p, p += n * widest;
 	gp->sq = p, p += n;
 	for (int i = 0; i < s->nlayers; i++)
-		if (has_weights(&s->layers[i])) gp->delta[i] = p, p += n * out_count(&s->layers[i]);
+		if (has_weights(&s->layers[i]))
+			gp->delta[i] = p, p += n * nn_layer_out_count(&s->layers[i]);
 	return 0;
 }
 
@@ -57,7 +53,7 @@ void nn_gp_free(nn_gp *gp)
 static void mask(nn_backend *be, const nn_seq *s, const nn_layer *l, int n, float *buf)
 {
 	const float *y = s->acts + l->act_off;
-	size_t cnt = (size_t)n * out_count(l);
+	size_t cnt = (size_t)n * nn_layer_out_count(l);
 	if (l->kind == NN_LAYER_RELU)
 		nn_relu_backward(be, cnt, y, buf, buf);
 	else
@@ -84,7 +80,7 @@ static void input_gradient(nn_gp *gp, int n)
 	nn_seq *s = gp->seq;
 	nn_backend *be = s->be;
 	float *cur = gp->gamma[1];
-	nn_fill(be, cur, 1.0f, (size_t)n * out_count(&s->layers[s->nlayers - 1]));
+	nn_fill(be, cur, 1.0f, (size_t)n * nn_layer_out_count(&s->layers[s->nlayers - 1]));
 	for (int i = s->nlayers - 1; i >= 0; i--) {
 		const nn_layer *l = &s->layers[i];
 		const float *in = i ? s->acts + s->layers[i - 1].act_off : gp->xhat;
@@ -92,7 +88,7 @@ static void input_gradient(nn_gp *gp, int n)
 			mask(be, s, l, n, cur);
 			continue;
 		}
-		nn_copy(be, gp->delta[i], cur, (size_t)n * out_count(l));
+		nn_copy(be, gp->delta[i], cur, (size_t)n * nn_layer_out_count(l));
 		float *next = cur == gp->gamma[0] ? gp->gamma[1] : gp->gamma[0];
 		const float *w = s->params + l->w_off;
 		if (l->kind == NN_LAYER_CONV) {
@@ -100,7 +96,7 @@ static void input_gradient(nn_gp *gp, int n)
 			c.n = n;
 			nn_conv2d_backward(be, &c, in, w, gp->delta[i], next, NULL, NULL);
 		} else {
-			nn_linear_backward(be, n, l->in_count, (int)out_count(l), in, w,
+			nn_linear_backward(be, n, l->in_count, (int)nn_layer_out_count(l), in, w,
 			                   gp->delta[i], next, NULL, NULL);
 		}
 		cur = next;
@@ -131,7 +127,7 @@ static void second_order_grads(nn_gp *gp, int n)
 			nn_conv2d_backward(be, &c, cur, w, gp->delta[i], NULL, dw, NULL);
 			if (!last) nn_conv2d_forward(be, &c, cur, w, NULL, next);
 		} else {
-			int in = l->in_count, out = (int)out_count(l);
+			int in = l->in_count, out = (int)nn_layer_out_count(l);
 			nn_linear_backward(be, n, in, out, cur, w, gp->delta[i], NULL, dw, NULL);
 			if (!last) nn_linear_forward(be, n, in, out, cur, w, NULL, next);
 		}

@@ -16,11 +16,6 @@ static size_t align_up(size_t n)
 	return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
 }
 
-static size_t layer_count(const nn_layer *l)
-{
-	return (size_t)l->c * l->h * l->w;
-}
-
 static int is_activation(nn_layer_kind k)
 {
 	return k == NN_LAYER_RELU || k == NN_LAYER_LRELU || k == NN_LAYER_TANH ||
@@ -131,8 +126,8 @@ static void param_counts(const nn_layer *l, size_t *wn, size_t *bn)
 		*bn = l->b_off != NN_SEQ_NONE ? (size_t)l->conv.cout : 0;
 		break;
 	case NN_LAYER_LINEAR:
-		*wn = (size_t)l->in_count * layer_count(l);
-		*bn = layer_count(l);
+		*wn = (size_t)l->in_count * nn_layer_out_count(l);
+		*bn = nn_layer_out_count(l);
 		break;
 	case NN_LAYER_BN:
 		*wn = *bn = (size_t)l->c;
@@ -183,9 +178,9 @@ int nn_seq_alloc(nn_seq *s, nn_backend *be, int batch, int training, int moments
 			l->act_off = s->layers[i - 1].act_off;
 		} else {
 			l->act_off = na;
-			na += align_up((size_t)batch * layer_count(l));
+			na += align_up((size_t)batch * nn_layer_out_count(l));
 		}
-		if (layer_count(l) > dmax) dmax = layer_count(l);
+		if (nn_layer_out_count(l) > dmax) dmax = nn_layer_out_count(l);
 	}
 	dmax = align_up(dmax * (size_t)batch);
 	size_t nout = align_up((size_t)batch * nn_seq_out_count(s));
@@ -265,7 +260,7 @@ int nn_seq_init_params(nn_seq *s, nn_rng *r)
 
 size_t nn_seq_out_count(const nn_seq *s)
 {
-	return s->nlayers ? layer_count(&s->layers[s->nlayers - 1]) : 0;
+	return s->nlayers ? nn_layer_out_count(&s->layers[s->nlayers - 1]) : 0;
 }
 
 size_t nn_seq_param_count(const nn_seq *s)
@@ -308,7 +303,7 @@ float *nn_seq_forward_layers(nn_seq *s, int n, const float *x, int train)
 	for (int i = 0; i < s->nlayers; i++) {
 		const nn_layer *l = &s->layers[i];
 		float *y = s->acts + l->act_off;
-		size_t cnt = (size_t)n * layer_count(l);
+		size_t cnt = (size_t)n * nn_layer_out_count(l);
 		const float *w = l->w_off != NN_SEQ_NONE ? s->params + l->w_off : NULL;
 		const float *b = l->b_off != NN_SEQ_NONE ? s->params + l->b_off : NULL;
 		nn_conv c = l->conv;
@@ -321,7 +316,7 @@ float *nn_seq_forward_layers(nn_seq *s, int n, const float *x, int train)
 			nn_conv_transpose2d_forward(be, &c, in, w, b, y);
 			break;
 		case NN_LAYER_LINEAR:
-			nn_linear_forward(be, n, l->in_count, (int)layer_count(l), in, w, b, y);
+			nn_linear_forward(be, n, l->in_count, (int)nn_layer_out_count(l), in, w, b, y);
 			break;
 		case NN_LAYER_BN: {
 			nn_bn p = bn_shape(l, n);
@@ -364,7 +359,7 @@ void nn_seq_backward(nn_seq *s, int n, const float *dy, float *dx, int param_gra
 		const nn_layer *l = &s->layers[i];
 		const float *in = i ? s->acts + s->layers[i - 1].act_off : s->x_in;
 		const float *y = s->acts + l->act_off;
-		size_t cnt = (size_t)n * layer_count(l);
+		size_t cnt = (size_t)n * nn_layer_out_count(l);
 		int act = is_activation(l->kind);
 		float *target;
 		int next;
@@ -393,7 +388,7 @@ void nn_seq_backward(nn_seq *s, int n, const float *dy, float *dx, int param_gra
 			nn_conv_transpose2d_backward(be, &c, in, w, cur, target, dw, db);
 			break;
 		case NN_LAYER_LINEAR:
-			nn_linear_backward(be, n, l->in_count, (int)layer_count(l), in, w, cur,
+			nn_linear_backward(be, n, l->in_count, (int)nn_layer_out_count(l), in, w, cur,
 			                   target, dw, db);
 			break;
 		case NN_LAYER_BN: {
@@ -457,7 +452,7 @@ int nn_seq_tensors(const nn_seq *s, const char *prefix, nn_seq_tensor *out, int 
 			t->shape[2] = t->shape[3] = l->conv.k;
 		} else if (l->kind == NN_LAYER_LINEAR) {
 			t->ndim = 2;
-			t->shape[0] = (int64_t)layer_count(l);
+			t->shape[0] = (int64_t)nn_layer_out_count(l);
 			t->shape[1] = l->in_count;
 		} else {
 			t->ndim = 1;

@@ -92,6 +92,12 @@ typedef struct {
 	char error[160];
 } nn_seq;
 
+/* Floats per sample a layer outputs. */
+static inline size_t nn_layer_out_count(const nn_layer *l)
+{
+	return (size_t)l->c * l->h * l->w;
+}
+
 /* Starts an empty stack for inputs of (C,H,W) per sample. */
 void nn_seq_begin(nn_seq *s, int c, int h, int w);
 /* conv2d / conv_transpose2d with square kernels; weights get w_init. */

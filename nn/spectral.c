@@ -53,7 +53,7 @@ int nn_spectral_init(nn_spectral *sn, nn_seq *s, int warmup)
 			sn->rows[k] = l->conv.cout;
 			sn->cols[k] = l->conv.cin * l->conv.k * l->conv.k;
 		} else {
-			sn->rows[k] = l->c * l->h * l->w;
+			sn->rows[k] = (int)nn_layer_out_count(l);
 			sn->cols[k] = l->in_count;
 		}
 		if (sn->rows[k] > maxr) maxr = sn->rows[k];

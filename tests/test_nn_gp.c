@@ -51,6 +51,15 @@ static void random_inputs(float *real, float *fake)
 	}
 }
 
+/* The critic of build, its penalty buffers and random real and fake
+ * batches. */
+static void open_critic(nn_seq *s, nn_gp *gp, float *real, float *fake)
+{
+	build(s);
+	random_inputs(real, fake);
+	cr_assert_eq(nn_gp_init(gp, s), 0);
+}
+
 /* The penalty with weights zeroed first; the same interpolation weights
  * every call (seed 7). */
 static float penalty(nn_gp *gp, const float *real, const float *fake, float lambda)
@@ -64,11 +73,9 @@ static float penalty(nn_gp *gp, const float *real, const float *fake, float lamb
 Test(nn_gp, penalty_is_that_of_the_ordinary_input_gradient)
 {
 	nn_seq s;
-	build(&s);
-	float real[N * IN], fake[N * IN];
-	random_inputs(real, fake);
 	nn_gp gp;
-	cr_assert_eq(nn_gp_init(&gp, &s), 0);
+	float real[N * IN], fake[N * IN];
+	open_critic(&s, &gp, real, fake);
 	float p = penalty(&gp, real, fake, 10.0f);
 
 	/* the interpolates and their input gradients by nn_seq_backward */
@@ -100,11 +107,9 @@ Test(nn_gp, penalty_is_that_of_the_ordinary_input_gradient)
 Test(nn_gp, weight_gradients_match_finite_differences)
 {
 	nn_seq s;
-	build(&s);
-	float real[N * IN], fake[N * IN];
-	random_inputs(real, fake);
 	nn_gp gp;
-	cr_assert_eq(nn_gp_init(&gp, &s), 0);
+	float real[N * IN], fake[N * IN];
+	open_critic(&s, &gp, real, fake);
 	penalty(&gp, real, fake, 1.0f);
 	float *grad = malloc(s.nparams * sizeof *grad);
 	cr_assert_not_null(grad);
