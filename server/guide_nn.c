@@ -81,7 +81,10 @@ static const int dx[4] = {-1, 0, 1, 0}, dy[4] = {0, 1, 0, -1};
 static int neighbour(int x, int y, int d, int W, int H, bool periodic)
 {
 	int nx = x + dx[d], ny = y + dy[d];
-	if (periodic) nx = (nx + W) % W, ny = (ny + H) % H;
+	if (periodic) { /* one step off an edge at most: no division */
+		nx = nx < 0 ? nx + W : nx >= W ? nx - W : nx;
+		ny = ny < 0 ? ny + H : ny >= H ? ny - H : ny;
+	}
 	return nx < 0 || ny < 0 || nx >= W || ny >= H ? -1 : ny * W + nx;
 }
 
@@ -99,18 +102,25 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 		return -1;
 	}
 	/* the most likely entry of every node the generator covers, -1
-	 * elsewhere; entry by entry, so the planes are read in order */
-	int32_t *top = calloc(ss, sizeof *top);
-	float *top_p = malloc(ss * sizeof *top_p);
-	if (!top || !top_p) {
-		free(best), free(ok), free(top), free(top_p);
+	 * elsewhere */
+	int32_t *top = malloc(ss * sizeof *top);
+	if (!top) {
+		free(best), free(ok);
 		return -1;
 	}
-	memcpy(top_p, probs, ss * sizeof *top_p);
-	for (int v = 1; v < V; v++) {
-		const float *plane = probs + (size_t)v * ss;
-		for (size_t q = 0; q < ss; q++)
-			if (plane[q] > top_p[q]) top_p[q] = plane[q], top[q] = v;
+	for (size_t q = 0; q < ss; q++) {
+		/* branch-free (selects, not jumps): which entry wins a cell is
+		 * unpredictable, and mispredicted jumps made this loop a tenth
+		 * of a guided level */
+		float top_p = probs[q];
+		int32_t v_top = 0;
+		for (int v = 1; v < V; v++) {
+			float p = probs[(size_t)v * ss + q];
+			bool higher = p > top_p;
+			top_p = higher ? p : top_p;
+			v_top = higher ? v : v_top;
+		}
+		top[q] = v_top;
 	}
 	for (int i = 0; i < W * H; i++)
 		best[i] = -1;
@@ -123,7 +133,7 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 			if (t >= 0 && t < T && wfc_model_is_node(wm, x, y))
 				best[y * W + x] = wfc_model_start_allows(wm, x, y, t) ? v : FORBIDDEN;
 		}
-	free(top), free(top_p);
+	free(top);
 	long anchors = 0;
 	for (int y = 0; y < H; y++)
 		for (int x = 0; x < W; x++) {

@@ -87,37 +87,50 @@ Test(anchors, a_right_generator_anchors_every_cell)
 	teardown(&f);
 }
 
-Test(anchors, a_wrong_cell_and_the_neighbours_it_breaks_are_left_free)
+/* The fake generator is wrong at (x, y) only, with a pattern that breaks
+ * at least one of the cell's four pairs: that cell and the neighbours it
+ * breaks (across the edge too: the model is periodic) are left free, every
+ * other cell is anchored to the reference. */
+static void wrong_cell_at(int x, int y, int ref_seed)
 {
 	fixture f;
-	setup(&f, 2);
-	int c = 10 + 11 * SIDE;
-	/* a pattern that breaks at least one of c's four pairs */
+	setup(&f, ref_seed);
 	static const int dx[4] = {-1, 0, 1, 0}, dy[4] = {0, 1, 0, -1};
+	int nb[4];
+	for (int d = 0; d < 4; d++)
+		nb[d] = (x + dx[d] + SIDE) % SIDE + (y + dy[d] + SIDE) % SIDE * SIDE;
 	int bad = -1;
 	for (int t = 0; t < f.T && bad < 0; t++)
-		for (int d = 0; d < 4; d++) {
-			int n = (10 + dx[d]) + (11 + dy[d]) * SIDE;
-			if (!model_allows(f.m, d, t, f.ref[n])) bad = t;
-		}
+		for (int d = 0; d < 4; d++)
+			if (!model_allows(f.m, d, t, f.ref[nb[d]])) bad = t;
 	cr_assert(bad >= 0);
+	int c = x + y * SIDE;
 	say(&f, c, bad);
 	int32_t pins[CELLS];
 	no_pins(pins);
 	long n = srv_nn_anchors(f.probs, &f.g, f.m, pins);
 	cr_assert_eq(pins[c], -1, "the wrong cell is not anchored");
 	int broken = 0;
-	for (int d = 0; d < 4; d++) {
-		int nb = (10 + dx[d]) + (11 + dy[d]) * SIDE;
-		if (!model_allows(f.m, d, bad, f.ref[nb])) {
-			cr_assert_eq(pins[nb], -1, "a neighbour it breaks is not anchored");
+	for (int d = 0; d < 4; d++)
+		if (!model_allows(f.m, d, bad, f.ref[nb[d]])) {
+			cr_assert_eq(pins[nb[d]], -1, "a neighbour it breaks is not anchored");
 			broken++;
 		}
-	}
 	cr_assert_eq(n, CELLS - 1 - broken);
 	for (int i = 0; i < CELLS; i++)
 		if (pins[i] >= 0) cr_assert_eq(pins[i], f.ref[i], "anchors are the generator's guess");
 	teardown(&f);
+}
+
+Test(anchors, a_wrong_cell_and_the_neighbours_it_breaks_are_left_free)
+{
+	wrong_cell_at(10, 11, 2);
+}
+
+Test(anchors, a_wrong_cell_breaks_its_neighbours_across_the_edges)
+{
+	wrong_cell_at(0, 0, 3);
+	wrong_cell_at(SIDE - 1, SIDE - 1, 4);
 }
 
 /* A 6x6 block of nonsense: the run keeps the reference everywhere it was
