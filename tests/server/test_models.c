@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define ENTRY "Terrain-Islands"
 
@@ -622,4 +623,58 @@ Test(models, training_over_http)
 	http_response_free(&rs);
 	it_destroy(&off);
 	drop_fixture(&f);
+}
+
+/* The checkpoint the repository ships (models/, docs/NEURAL.md) is what
+ * `make run` serves with no training: it loads, is within the issue's
+ * 10 MB, guides WFC to valid levels with priors and with anchors, and
+ * answers generator jobs. (How good it is: `make model-eval`.) Run from
+ * the repository root. */
+Test(models, the_shipped_checkpoint_serves_out_of_the_box)
+{
+	it_require_server();
+	IT_REQUIRE_LIBRARY();
+	static char models[4096];
+	struct stat st;
+	cr_assert(getcwd(models, sizeof models - 16));
+	strcat(models, "/models");
+	if (stat("models/terrain-islands.safetensors", &st) != 0)
+		cr_skip_test("no models/terrain-islands.safetensors here (run from the repository root)");
+	const char *args[] = {"--models", models, "--workers", "2", NULL};
+	it_server s = {0};
+	it_start(&s, args);
+	http_response rs;
+	it_get(&s, &rs, "/v1/models/terrain-islands");
+	it_expect_status(&rs, 200);
+	cJSON *m = it_json(&rs);
+	http_response_free(&rs);
+	cr_assert_str_eq(it_str(m, "status"), "ready");
+	cr_assert_str_eq(it_str(m, "source"), ENTRY);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "guided")));
+	cr_assert_leq(it_num(m, "fileSize"), 10e6, "the issue's limit: 10 MB");
+	cJSON_Delete(m);
+
+	vld_tileset ts;
+	load_tileset(&ts);
+	cJSON *grid = guided_valid(
+	    &s, "{\"model\":\"guided\",\"checkpoint\":\"terrain-islands\",\"seed\":5}", &ts);
+	cJSON_Delete(grid);
+	grid = guided_valid(&s,
+	                    "{\"model\":\"guided\",\"checkpoint\":\"terrain-islands\",\"seed\":5,"
+	                    "\"guide\":\"anchors\"}",
+	                    &ts);
+	cJSON_Delete(grid);
+
+	cJSON *job = run_job(&s, "{\"model\":\"generator\",\"checkpoint\":\"terrain-islands\","
+	                         "\"seed\":1,\"format\":\"json\"}");
+	char id[64];
+	snprintf(id, sizeof id, "%s", it_str(job, "id"));
+	cJSON_Delete(job);
+	result(&s, id, "json", &rs, false);
+	grid = it_json(&rs);
+	http_response_free(&rs);
+	expect_vocab_grid(grid, 16);
+	cJSON_Delete(grid);
+	vld_tileset_free(&ts);
+	it_destroy(&s);
 }
