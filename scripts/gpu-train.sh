@@ -23,7 +23,8 @@
 #        TERRAIN_COUNT (4096), RUNS (name:data:width:seconds[:loss[:lr]] ...,
 #        data flowers or terrain, loss bce, wasserstein, wasserstein-sn or
 #        wasserstein-gp, default bce; the defaults are two gradient-penalty
-#        runs: session 5 trained the clipped ones on an H100 already), BUDGET (500 s in all; the benchmarks get what is left)
+#        runs: session 5 trained the clipped ones on an H100 already),
+#        BUDGET (500 s in all; the benchmarks get what is left)
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
