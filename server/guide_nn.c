@@ -88,6 +88,23 @@ static int neighbour(int x, int y, int d, int W, int H, bool periodic)
 	return nx < 0 || ny < 0 || nx >= W || ny >= H ? -1 : ny * W + nx;
 }
 
+/* The most likely of the V entries at cell q (planes ss floats apart; the
+ * first on ties). Branch-free (selects, not jumps): which entry wins a
+ * cell is unpredictable, and mispredicted jumps made this a tenth of a
+ * guided level. */
+static int top_entry(const float *probs, int V, size_t ss, size_t q)
+{
+	float top_p = probs[q];
+	int v_top = 0;
+	for (int v = 1; v < V; v++) {
+		float p = probs[(size_t)v * ss + q];
+		bool higher = p > top_p;
+		top_p = higher ? p : top_p;
+		v_top = higher ? v : v_top;
+	}
+	return v_top;
+}
+
 long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *wm,
                     int32_t *pins)
 {
@@ -101,39 +118,19 @@ long srv_nn_anchors(const float *probs, const nn_generator *g, const wfc_model *
 		free(best), free(ok);
 		return -1;
 	}
-	/* the most likely entry of every node the generator covers, -1
-	 * elsewhere */
-	int32_t *top = malloc(ss * sizeof *top);
-	if (!top) {
-		free(best), free(ok);
-		return -1;
-	}
-	for (size_t q = 0; q < ss; q++) {
-		/* branch-free (selects, not jumps): which entry wins a cell is
-		 * unpredictable, and mispredicted jumps made this loop a tenth
-		 * of a guided level */
-		float top_p = probs[q];
-		int32_t v_top = 0;
-		for (int v = 1; v < V; v++) {
-			float p = probs[(size_t)v * ss + q];
-			bool higher = p > top_p;
-			top_p = higher ? p : top_p;
-			v_top = higher ? v : v_top;
-		}
-		top[q] = v_top;
-	}
 	for (int i = 0; i < W * H; i++)
 		best[i] = -1;
-	/* a guess the model forbids there from the start (the ground rule,
-	 * an edge) is wrong, not missing: its neighbours must not count on it */
+	/* the most likely entry of every node the generator covers (-1
+	 * elsewhere); a guess the model forbids there from the start (the
+	 * ground rule, an edge) is wrong, not missing: its neighbours must not
+	 * count on it */
 	enum { FORBIDDEN = -2 };
 	for (int y = 0; y < S && y < H; y++)
 		for (int x = 0; x < S && x < W; x++) {
-			int v = top[(size_t)y * S + x], t = g->vocab_ids[v];
+			int v = top_entry(probs, V, ss, (size_t)y * S + x), t = g->vocab_ids[v];
 			if (t >= 0 && t < T && wfc_model_is_node(wm, x, y))
 				best[y * W + x] = wfc_model_start_allows(wm, x, y, t) ? v : FORBIDDEN;
 		}
-	free(top);
 	long anchors = 0;
 	for (int y = 0; y < H; y++)
 		for (int x = 0; x < W; x++) {

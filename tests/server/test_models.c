@@ -83,6 +83,19 @@ static void start(it_server *s, const fixture *f)
 	it_start(s, args);
 }
 
+/* GET /v1/models/<name>, which must answer 200: its JSON (caller frees). */
+static cJSON *model_info(const it_server *s, const char *name)
+{
+	char path[160];
+	snprintf(path, sizeof path, "/v1/models/%s", name);
+	http_response rs;
+	it_get(s, &rs, path);
+	it_expect_status(&rs, 200);
+	cJSON *m = it_json(&rs);
+	http_response_free(&rs);
+	return m;
+}
+
 static const cJSON *model_named(const cJSON *list, const char *name)
 {
 	const cJSON *m;
@@ -238,11 +251,9 @@ Test(models, generator_jobs)
 	it_server s = {0};
 	start(&s, &f);
 	http_response rs;
-	it_get(&s, &rs, "/v1/models/tiny");
-	cJSON *m = it_json(&rs);
+	cJSON *m = model_info(&s, "tiny");
 	int vocab = (int)it_num(m, "vocab");
 	cJSON_Delete(m);
-	http_response_free(&rs);
 
 	/* count 4: a 2x2 grid with 2-pixel gaps, JSON {"seed","samples"} */
 	cJSON *job = run_job(&s, "{\"model\":\"generator\",\"checkpoint\":\"tiny\",\"seed\":3,"
@@ -503,10 +514,7 @@ Test(models, training_over_http)
 	cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s", cJSON_PrintUnformatted(job));
 	cr_assert_null(cJSON_GetObjectItemCaseSensitive(job, "training"), "finished: no progress");
 	cJSON_Delete(job);
-	it_get(&s, &rs, "/v1/models/trained");
-	it_expect_status(&rs, 200);
-	cJSON *m = it_json(&rs);
-	http_response_free(&rs);
+	cJSON *m = model_info(&s, "trained");
 	cr_assert_str_eq(it_str(m, "status"), "ready");
 	cr_assert_str_eq(it_str(m, "source"), ENTRY);
 	cr_assert_eq((int)it_num(m, "width"), 4);
@@ -522,7 +530,7 @@ Test(models, training_over_http)
 	/* the Wasserstein objectives: 8 examples, 1 epoch = 4 batches of 2 */
 	static const char *const objectives[] = {"wasserstein", "wasserstein-sn", "wasserstein-gp"};
 	for (size_t i = 0; i < 3; i++) {
-		char body[256], name[32], path[64];
+		char body[256], name[32];
 		snprintf(name, sizeof name, "critic%zu", i);
 		snprintf(body, sizeof body,
 		         "{\"library\":\"" ENTRY "\",\"name\":\"%s\",\"loss\":\"%s\","
@@ -538,11 +546,7 @@ Test(models, training_over_http)
 		cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s",
 		                 cJSON_PrintUnformatted(job));
 		cJSON_Delete(job);
-		snprintf(path, sizeof path, "/v1/models/%s", name);
-		it_get(&s, &rs, path);
-		it_expect_status(&rs, 200);
-		m = it_json(&rs);
-		http_response_free(&rs);
+		m = model_info(&s, name);
 		cr_assert_str_eq(it_str(m, "loss"), objectives[i]);
 		cJSON_Delete(m);
 		snprintf(body, sizeof body,
@@ -644,10 +648,7 @@ Test(models, the_shipped_checkpoint_serves_out_of_the_box)
 	it_server s = {0};
 	it_start(&s, args);
 	http_response rs;
-	it_get(&s, &rs, "/v1/models/terrain-islands");
-	it_expect_status(&rs, 200);
-	cJSON *m = it_json(&rs);
-	http_response_free(&rs);
+	cJSON *m = model_info(&s, "terrain-islands");
 	cr_assert_str_eq(it_str(m, "status"), "ready");
 	cr_assert_str_eq(it_str(m, "source"), ENTRY);
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "guided")));
