@@ -492,6 +492,16 @@ cJSON *it_json(const http_response *rs)
 	return j;
 }
 
+cJSON *it_get_json(const it_server *s, const char *target)
+{
+	http_response rs;
+	it_get(s, &rs, target);
+	it_expect_status(&rs, 200);
+	cJSON *j = it_json(&rs);
+	http_response_free(&rs);
+	return j;
+}
+
 cJSON *it_problem(const http_response *rs, int status, const char *slug)
 {
 	it_expect_status(rs, status);
@@ -567,11 +577,7 @@ cJSON *it_wait_status(const it_server *s, const char *id, const char *status, in
 	for (;;) {
 		char target[128];
 		snprintf(target, sizeof target, "/v1/jobs/%s", id);
-		http_response rs;
-		it_get(s, &rs, target);
-		it_expect_status(&rs, 200);
-		cJSON *job = it_json(&rs);
-		http_response_free(&rs);
+		cJSON *job = it_get_json(s, target);
 		const char *st = it_str(job, "status");
 		if (strcmp(st, status) == 0 || is_final(st) || now_ms() >= deadline) return job;
 		cJSON_Delete(job);

@@ -126,6 +126,8 @@ void it_delete(const it_server *s, http_response *rs, const char *target);
 void it_expect_status(const http_response *rs, int status);
 /* The body as JSON (fails the test when it is not JSON). */
 cJSON *it_json(const http_response *rs);
+/* GET target, which must answer 200 with JSON: the body (caller frees). */
+cJSON *it_get_json(const it_server *s, const char *target);
 /* Checks an RFC 9457 problem answer: the status, the media type, the
  * type URI of slug, title and detail; returns the parsed body. */
 cJSON *it_problem(const http_response *rs, int status, const char *slug);

@@ -384,35 +384,35 @@ Test(jobs, idempotency_key)
 	free(other);
 }
 
-/* Finds id in the newest-first listing, following cursors; returns its
- * position counted over all pages, or -1. */
-static int list_position(const it_server *s, const char *id, int limit)
+/* Finds the n ids in one walk of the newest-first listing, following
+ * cursors: pos[k] is ids[k]'s position counted over all pages, or -1.
+ * One walk, because other tests submit jobs meanwhile (the suite runs in
+ * parallel on a shared server): each newer job shifts every position of a
+ * later walk, while a cursor walk already begun is not moved by them. */
+static void list_positions(const it_server *s, char (*ids)[64], int n, int limit, int *pos)
 {
 	char target[512];
 	snprintf(target, sizeof target, "/v1/jobs?limit=%d", limit);
-	int pos = 0;
-	for (int page = 0; page < 200; page++) {
-		http_response rs;
-		it_get(s, &rs, target);
-		it_expect_status(&rs, 200);
-		cJSON *body = it_json(&rs);
-		http_response_free(&rs);
+	int found = 0, at = 0;
+	for (int k = 0; k < n; k++)
+		pos[k] = -1;
+	for (int page = 0; page < 200 && found < n; page++) {
+		cJSON *body = it_get_json(s, target);
 		const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(body, "jobs");
 		cr_assert(cJSON_IsArray(jobs));
 		cr_assert_leq(cJSON_GetArraySize(jobs), limit, "a page is at most ?limit long");
 		const cJSON *j;
 		cJSON_ArrayForEach(j, jobs)
 		{
-			if (strcmp(it_str(j, "id"), id) == 0) {
-				cJSON_Delete(body);
-				return pos;
-			}
-			pos++;
+			for (int k = 0; k < n; k++)
+				if (pos[k] < 0 && strcmp(it_str(j, "id"), ids[k]) == 0)
+					pos[k] = at, found++;
+			at++;
 		}
 		const cJSON *next = cJSON_GetObjectItemCaseSensitive(body, "next");
 		if (cJSON_IsNull(next)) {
 			cJSON_Delete(body);
-			return -1;
+			return;
 		}
 		cr_assert(cJSON_IsString(next) && *next->valuestring, "next is a cursor or null");
 		/* The cursor goes back as it came: base32 and digits need no escaping,
@@ -421,7 +421,6 @@ static int list_position(const it_server *s, const char *id, int limit)
 		         next->valuestring);
 		cJSON_Delete(body);
 	}
-	return -1;
 }
 
 Test(jobs, list_is_newest_first_with_cursors)
@@ -439,8 +438,9 @@ Test(jobs, list_is_newest_first_with_cursors)
 		it_sleep_ms(5); /* distinct creation times */
 	}
 	/* Pages of 2 force cursors; other tests' jobs may sit in between. */
-	int p0 = list_position(s, ids[0], 2), p1 = list_position(s, ids[1], 2),
-	    p2 = list_position(s, ids[2], 2);
+	int p[3];
+	list_positions(s, ids, 3, 2, p);
+	int p0 = p[0], p1 = p[1], p2 = p[2];
 	cr_assert(p0 >= 0 && p1 >= 0 && p2 >= 0, "listed: %d %d %d", p0, p1, p2);
 	cr_assert(p2 < p1 && p1 < p0, "newest first: positions %d %d %d", p2, p1, p0);
 
@@ -568,13 +568,9 @@ Test(generate, answers_with_the_result_and_headers)
 	/* The job stays readable. */
 	char t[128];
 	snprintf(t, sizeof t, "/v1/jobs/%s", jid);
-	http_response jr;
-	it_get(s, &jr, t);
-	it_expect_status(&jr, 200);
-	cJSON *job = it_json(&jr);
+	cJSON *job = it_get_json(s, t);
 	cr_assert_str_eq(it_str(job, "status"), "succeeded");
 	cr_assert_eq((int)it_num(job, "seed"), 21);
-	http_response_free(&jr);
 	cJSON_Delete(job);
 	cJSON_Delete(grid);
 	http_response_free(&rs);

@@ -88,12 +88,7 @@ static cJSON *model_info(const it_server *s, const char *name)
 {
 	char path[160];
 	snprintf(path, sizeof path, "/v1/models/%s", name);
-	http_response rs;
-	it_get(s, &rs, path);
-	it_expect_status(&rs, 200);
-	cJSON *m = it_json(&rs);
-	http_response_free(&rs);
-	return m;
+	return it_get_json(s, path);
 }
 
 static const cJSON *model_named(const cJSON *list, const char *name)
