@@ -21,8 +21,10 @@
  *     locks) and meet at a barrier between layers; the softmax splits by
  *     positions.
  * Numerics: per element the same float operations as the layer-by-layer
- * path, except the order of the convolution's sums (differences at fp32
- * rounding; tests/test_nn_infer.c bounds them).
+ * path, except the order of the convolution's sums and, on AVX2 CPUs, the
+ * softmax, whose exp is a vector polynomial (a few float ulp from libm's
+ * expf, 0 below e^-87.3) summed in float: differences at fp32 rounding;
+ * tests/test_nn_infer.c bounds them.
  *
  * Ownership: uses the backend's CPU workspace for the slabs (about
  * 256 KB a thread), allocates nothing else and keeps nothing between

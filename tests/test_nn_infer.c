@@ -9,12 +9,14 @@
  * 1e-5 of the largest magnitude in the reference output (tanh and softmax
  * outputs are at most 1 in size, so about 1e-5 absolute). Softmax rows
  * must also keep their argmax wherever the reference's top two are not a
- * near tie. */
+ * near tie. The softmax's own exp is also checked relative to each
+ * probability, down to the smallest normal float. */
 #include "../nn/dcgan.h"
 #include "../nn/infer.h"
 #include "../nn/seq.h"
 #include "testutil.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -201,6 +203,50 @@ Test(nn_infer, general_geometry)
 	float *x = random_input(&s, 5, 77);
 	check_paths(&s, 5, x, 3);
 	check_paths(&s, 2, x, 3);
+	free(x);
+	nn_seq_release(&s);
+	nn_backend_destroy(be);
+}
+
+/* The softmax's own exp (AVX2: a polynomial, not libm's expf) over logits
+ * spread far enough that many fall below e^-87.3, where it flushes to 0:
+ * every probability the layer path puts in the normal float range must
+ * agree to 2e-6 of itself (a few float ulp: exp's series and the float
+ * sum), not only to the 1e-5 absolute of check_paths, and the rest may
+ * differ only by a subnormal. One input channel and no bias, so each logit
+ * is one product, the same in both paths. */
+Test(nn_infer, softmax_keeps_small_probabilities_relative)
+{
+	char err[256];
+	nn_backend *be = nn_backend_create(NN_DEVICE_CPU, 1, err, sizeof err);
+	cr_assert_not_null(be, "%s", err);
+	const nn_init wide = {NN_INIT_NORMAL, 0.0f, 30.0f};
+	nn_seq s;
+	nn_seq_begin(&s, 1, 1, 1);
+	nn_seq_add_conv(&s, 1, 16, 4, 1, 0, 0, wide, wide); /* -> (16, 4, 4) */
+	nn_seq_add_act(&s, NN_LAYER_SOFTMAX, 0.0f);
+	cr_assert_eq(nn_seq_alloc(&s, be, 4, 0, 0, err, sizeof err), 0, "%s", err);
+	init_model(&s, 8);
+	float *x = random_input(&s, 4, 21);
+	size_t m = 4 * nn_seq_out_count(&s);
+	float *ref = malloc(m * sizeof *ref);
+	cr_assert_not_null(ref);
+	memcpy(ref, nn_seq_forward_layers(&s, 4, x, 0), m * sizeof *ref);
+	size_t normal = 0, flushed = 0;
+	for (size_t i = 0; i < m; i++)
+		ref[i] >= FLT_MIN ? normal++ : flushed++;
+	cr_assert(normal > m / 8 && flushed > m / 8, "logits this spread: %zu normal, %zu below",
+	          normal, flushed);
+	for (int k = NN_INFER_PORTABLE; k <= NN_INFER_AVX512; k++) {
+		const float *y = nn_infer_forward_kernels(&s, 4, x, (nn_infer_kernels)k);
+		for (size_t i = 0; i < m; i++) {
+			double tol = ref[i] >= FLT_MIN ? 2e-6 * ref[i] : FLT_MIN;
+			cr_assert(fabs((double)y[i] - ref[i]) <= tol,
+			          "element %zu: fused %.9g, layers %.9g (kernels %d)", i, y[i],
+			          ref[i], k);
+		}
+	}
+	free(ref);
 	free(x);
 	nn_seq_release(&s);
 	nn_backend_destroy(be);
