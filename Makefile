@@ -124,10 +124,11 @@ demo: $(BUILD)/wfc
 corpus: $(BUILD)/wfc
 	$(BUILD)/wfc corpus $(SHARED)/corpus/samples.xml -o out/corpus
 
-bench: $(BUILD)/bench $(BUILD)/wfcd $(BUILD)/nn-bench
+bench: $(BUILD)/bench $(BUILD)/wfcd $(BUILD)/nn-bench $(BUILD)/nngrids
 	bash bench/compare.sh $(SHARED)
 	bash bench/server.sh
 	bash bench/nn.sh $(BUILD)
+	bash bench/guided.sh $(BUILD)
 
 format:
 	clang-format -i $(ENGINE_SRC) $(API_SRC) $(CLI_SRC) $(TEST_SRC) $(BENCH_SRC) $(SERVER_SRC) \
