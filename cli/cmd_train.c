@@ -43,7 +43,8 @@ static const char usage[] =
     "  --sample-every K   sample grid and checkpoints every K steps (default 500)\n"
     "  --device auto|cpu|cuda   (default auto: CUDA when a GPU answers)\n"
     "  --threads T        CPU threads (default: all cores)\n"
-    "  --resume           continue DIR/state.safetensors (its settings win)\n"
+    "  --resume           continue DIR/state.safetensors (its settings win, but\n"
+    "                     --lr: the rate from here on)\n"
     "  -q, --quiet        no progress bar\n"
     "Ctrl-C stops after the current step and saves both checkpoints.\n";
 
@@ -259,6 +260,9 @@ int cli_train(int argc, char **argv)
 	if (a.resume) {
 		path_in(&c, p, sizeof p, "state.safetensors");
 		rc = nn_trainer_resume(&t, p, &ds, be, err, sizeof err);
+		/* the one setting a resumed run may change: a lower rate to settle
+		 * a run that stopped improving (the state then records it) */
+		if (!rc && a.lr > 0) t.gan.cfg.lr = (float)a.lr;
 	} else {
 		nn_gan_config cfg;
 		nn_train_config(&ds, a.arch, &cfg);

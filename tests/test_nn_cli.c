@@ -158,6 +158,54 @@ static void sleep_us(long us)
 /* Ctrl-C stops the training after its step and saves both checkpoints,
  * even when a second SIGINT comes while it saves (as `timeout -s INT`
  * sends one to the child and one to its process group). */
+/* --lr with --resume is the rate from there on: the run says so, the state
+ * and the generator record it, and the weights then differ from a run that
+ * kept the old rate (which resume alone matches: train_resume_sample). */
+Test(nn_cli, resume_with_a_new_rate, .timeout = 120)
+{
+	char dir[64], data[128], a[128], b[128], p[256], q[256];
+	make_temp_dir(dir);
+	snprintf(data, sizeof data, "%s/data.safetensors", dir);
+	snprintf(a, sizeof a, "%s/a", dir);
+	snprintf(b, sizeof b, "%s/b", dir);
+	write_dataset(data);
+	cli_result r;
+	const char *out[] = {a, b};
+	for (int k = 0; k < 2; k++) {
+		run_cli(&r, (const char *[]){
+		                "train", "--data",    data, "--arch",   "dcgan", "--width",
+		                "4",     "--batch",   "2",  "--steps",  "2",     "--sample-every",
+		                "0",     "--threads", "1",  "--device", "cpu",   "-q",
+		                "-o",    out[k],      NULL});
+		cr_assert_eq(r.code, 0, "%s", r.err);
+	}
+	run_cli(&r,
+	        (const char *[]){"train", "--data", data, "--resume", "--lr", "1e-6", "--steps",
+	                         "4", "--threads", "1", "--device", "cpu", "-q", "-o", a, NULL});
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "lr 1e-06"), "%s", r.err);
+	run_cli(&r, (const char *[]){"train", "--data", data, "--resume", "--steps", "4",
+	                             "--threads", "1", "--device", "cpu", "-q", "-o", b, NULL});
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "lr 0.0001,"), "the default DCGAN rate kept: %s", r.err);
+	static char text[1 << 16];
+	for (int k = 0; k < 2; k++) {
+		snprintf(p, sizeof p, "%s/%s", a,
+		         k ? "generator.safetensors" : "state.safetensors");
+		FILE *f = fopen(p, "rb");
+		cr_assert_not_null(f, "%s", p);
+		size_t n = fread(text, 1, sizeof text - 1, f);
+		fclose(f);
+		text[n] = 0;
+		/* the JSON header follows its 8-byte length */
+		cr_assert(n > 8 && strstr(text + 8, "\\\"lr\\\":9.99999997e-07"),
+		          "%s records the new rate", p);
+	}
+	snprintf(p, sizeof p, "%s/generator.safetensors", a);
+	snprintf(q, sizeof q, "%s/generator.safetensors", b);
+	cr_assert_not(same_file(p, q), "the new rate changed nothing");
+}
+
 Test(nn_cli, a_second_interrupt_during_the_save_loses_nothing, .timeout = 120)
 {
 	const char *cli = getenv("WFC_CLI");
