@@ -572,30 +572,36 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 exp8_non
 	return _mm256_andnot_ps(under, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
 }
 
-/* softmax_block_c for 8 positions at a time (float sums: at most a few
- * hundred channels of terms in [0, 1]); the rest in C. */
+/* softmax_block_c over the block's whole rows, 8 positions per vector, in
+ * the same passes (each channel's row of the block at a time, as the rows
+ * are far apart), with float sums: at most a few hundred terms in [0, 1].
+ * The positions past the last multiple of 8 go to softmax_block_c. */
 __attribute__((target("avx2,fma"))) static void softmax_block_avx2(float *x, size_t S, int ch,
                                                                    size_t m)
 {
-	size_t t = 0;
-	for (; t + 8 <= m; t += 8) {
-		__m256 mx = _mm256_loadu_ps(x + t);
-		for (int cc = 1; cc < ch; cc++)
-			mx = _mm256_max_ps(mx, _mm256_loadu_ps(x + cc * S + t));
-		__m256 sum = _mm256_setzero_ps();
-		for (int cc = 0; cc < ch; cc++) {
-			float *row = x + cc * S + t;
-			__m256 e = exp8_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(row), mx));
+	enum { MAX_VECS = 8 }; /* run_softmax's BLOCK / 8 */
+	__m256 mx[MAX_VECS], sum[MAX_VECS];
+	const size_t nv = m / 8 < MAX_VECS ? m / 8 : MAX_VECS;
+	for (size_t k = 0; k < nv; k++)
+		mx[k] = _mm256_loadu_ps(x + 8 * k), sum[k] = _mm256_setzero_ps();
+	for (int cc = 1; cc < ch; cc++)
+		for (size_t k = 0; k < nv; k++)
+			mx[k] = _mm256_max_ps(mx[k], _mm256_loadu_ps(x + cc * S + 8 * k));
+	for (int cc = 0; cc < ch; cc++)
+		for (size_t k = 0; k < nv; k++) {
+			float *row = x + cc * S + 8 * k;
+			__m256 e = exp8_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(row), mx[k]));
 			_mm256_storeu_ps(row, e);
-			sum = _mm256_add_ps(sum, e);
+			sum[k] = _mm256_add_ps(sum[k], e);
 		}
-		__m256 inv = _mm256_div_ps(_mm256_set1_ps(1.0f), sum);
-		for (int cc = 0; cc < ch; cc++) {
-			float *row = x + cc * S + t;
-			_mm256_storeu_ps(row, _mm256_mul_ps(_mm256_loadu_ps(row), inv));
+	for (size_t k = 0; k < nv; k++)
+		sum[k] = _mm256_div_ps(_mm256_set1_ps(1.0f), sum[k]);
+	for (int cc = 0; cc < ch; cc++)
+		for (size_t k = 0; k < nv; k++) {
+			float *row = x + cc * S + 8 * k;
+			_mm256_storeu_ps(row, _mm256_mul_ps(_mm256_loadu_ps(row), sum[k]));
 		}
-	}
-	softmax_block_c(x, S, ch, t, m);
+	softmax_block_c(x, S, ch, 8 * nv, m);
 }
 #endif
 
