@@ -46,7 +46,7 @@ help:
 	@echo "make fuzz       libFuzzer targets for every parser, FUZZ_SECONDS (60) each; fuzz-ci: 10 s"
 	@echo "make stress     abuse, load and fault tests against wfcd (docs/RELIABILITY.md); stress-ci: < 2 min"
 	@echo "make container-test  build docker/Dockerfile with podman and check the image (root, minutes)"
-	@echo "make model      retrain the shipped generator models/terrain-islands.safetensors (docs/NEURAL.md, ~100 min)"
+	@echo "make model      retrain the shipped generator models/terrain-islands.safetensors (docs/NEURAL.md, ~4 h)"
 	@echo "make format     clang-format every C file"
 	@echo "make clean      remove build outputs"
 
@@ -150,8 +150,8 @@ library: $(BUILD)/mklibrary
 	$(BUILD)/mklibrary -o library
 
 # The shipped generator (docs/NEURAL.md): models/terrain-islands.safetensors,
-# trained on the built-in Terrain-Islands tileset on the CPU (about 100
-# minutes on one core). `make model-eval` scores it with `wfc eval` (tools/nngrids.c
+# trained on the built-in Terrain-Islands tileset on the CPU (about 4 hours
+# on one core). `make model-eval` scores it with `wfc eval` (tools/nngrids.c
 # draws the raw and guided grids).
 .PHONY: model model-eval
 $(BUILD)/nngrids: $(call obj,tools/nngrids.c) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
