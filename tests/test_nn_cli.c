@@ -155,9 +155,6 @@ static void sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
-/* Ctrl-C stops the training after its step and saves both checkpoints,
- * even when a second SIGINT comes while it saves (as `timeout -s INT`
- * sends one to the child and one to its process group). */
 /* --lr with --resume is the rate from there on: the run says so, the state
  * and the generator record it, and the weights then differ from a run that
  * kept the old rate (which resume alone matches: train_resume_sample). */
@@ -206,6 +203,9 @@ Test(nn_cli, resume_with_a_new_rate, .timeout = 120)
 	cr_assert_not(same_file(p, q), "the new rate changed nothing");
 }
 
+/* Ctrl-C stops the training after its step and saves both checkpoints,
+ * even when a second SIGINT comes while it saves (as `timeout -s INT`
+ * sends one to the child and one to its process group). */
 Test(nn_cli, a_second_interrupt_during_the_save_loses_nothing, .timeout = 120)
 {
 	const char *cli = getenv("WFC_CLI");
