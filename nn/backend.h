@@ -28,6 +28,11 @@ struct nn_backend {
 	void *cuda;
 };
 
+/* The softmax of one position's c values, stride floats apart, from x
+ * into y (y may be x): the CPU path of nn_softmax_channels_forward, which
+ * nn/infer.c's portable kernel calls too, so the two agree to the bit. */
+void nn_softmax_position_cpu(const float *x, float *y, size_t stride, int c);
+
 /* Grows be->work to at least n floats; NULL when out of memory. */
 float *nn_cpu_workspace(nn_backend *be, size_t n);
 

@@ -522,25 +522,12 @@ static void run_stage(const plan *p, const stage *st, int tid)
 			epilogue(p, st, st->out + ((size_t)j * c->cout + co) * sh.osz, co, sh.osz);
 }
 
-/* The softmax of positions [t0, m) of a block: x's rows are the channels,
- * S floats apart. Portable C, with the layer path's operations. */
+/* The softmax of positions [t0, m) of a block, in place: x's rows are the
+ * channels, S floats apart. Portable C, the layer path's own code. */
 static void softmax_block_c(float *x, size_t S, int ch, size_t t0, size_t m)
 {
-	for (size_t t = t0; t < m; t++) {
-		/* subtract the max so exp never overflows */
-		float mx = -INFINITY;
-		for (int cc = 0; cc < ch; cc++)
-			mx = x[cc * S + t] > mx ? x[cc * S + t] : mx;
-		double sum = 0.0;
-		for (int cc = 0; cc < ch; cc++) {
-			float e = expf(x[cc * S + t] - mx);
-			x[cc * S + t] = e;
-			sum += e;
-		}
-		float inv = (float)(1.0 / sum);
-		for (int cc = 0; cc < ch; cc++)
-			x[cc * S + t] *= inv;
-	}
+	for (size_t t = t0; t < m; t++)
+		nn_softmax_position_cpu(x + t, x + t, S, ch);
 }
 
 #ifdef HAVE_X86_KERNEL

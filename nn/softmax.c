@@ -8,6 +8,23 @@
 #include "cuda/nn_cuda.h"
 #endif
 
+void nn_softmax_position_cpu(const float *x, float *y, size_t stride, int c)
+{
+	/* subtract the max so exp never overflows */
+	float mx = -INFINITY;
+	for (int j = 0; j < c; j++)
+		if (x[j * stride] > mx) mx = x[j * stride];
+	double sum = 0.0;
+	for (int j = 0; j < c; j++) {
+		float e = expf(x[j * stride] - mx);
+		y[j * stride] = e;
+		sum += e;
+	}
+	float inv = (float)(1.0 / sum);
+	for (int j = 0; j < c; j++)
+		y[j * stride] *= inv;
+}
+
 void nn_softmax_channels_forward(nn_backend *be, int n, int c, int s, const float *x, float *y)
 {
 #ifdef NN_HAVE_CUDA
@@ -21,21 +38,8 @@ void nn_softmax_channels_forward(nn_backend *be, int n, int c, int s, const floa
 	for (int i = 0; i < n; i++) {
 		const float *xi = x + (size_t)i * c * S;
 		float *yi = y + (size_t)i * c * S;
-		for (size_t k = 0; k < S; k++) {
-			/* subtract the max so exp never overflows */
-			float mx = -INFINITY;
-			for (int j = 0; j < c; j++)
-				if (xi[j * S + k] > mx) mx = xi[j * S + k];
-			double sum = 0.0;
-			for (int j = 0; j < c; j++) {
-				float e = expf(xi[j * S + k] - mx);
-				yi[j * S + k] = e;
-				sum += e;
-			}
-			float inv = (float)(1.0 / sum);
-			for (int j = 0; j < c; j++)
-				yi[j * S + k] *= inv;
-		}
+		for (size_t k = 0; k < S; k++)
+			nn_softmax_position_cpu(xi + k, yi + k, S, c);
 	}
 }
 

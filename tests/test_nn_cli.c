@@ -72,14 +72,21 @@ static bool same_file(const char *a, const char *b)
 	return same;
 }
 
+/* A temporary directory with the data set (data) and the paths of two
+ * training runs in it (a, b): dir 64 bytes, the others 128. */
+static void two_run_dirs(char *dir, char *data, char *a, char *b)
+{
+	make_temp_dir(dir);
+	snprintf(data, 128, "%s/data.safetensors", dir);
+	snprintf(a, 128, "%s/a", dir);
+	snprintf(b, 128, "%s/b", dir);
+	write_dataset(data);
+}
+
 Test(nn_cli, train_resume_sample, .timeout = 120)
 {
 	char dir[64], data[128], a[128], b[128], p[256], q[256];
-	make_temp_dir(dir);
-	snprintf(data, sizeof data, "%s/data.safetensors", dir);
-	snprintf(a, sizeof a, "%s/a", dir);
-	snprintf(b, sizeof b, "%s/b", dir);
-	write_dataset(data);
+	two_run_dirs(dir, data, a, b);
 	cli_result r;
 	/* a: 2 steps, then resumed to 4; b: 4 steps straight */
 	run_cli(&r,
@@ -161,11 +168,7 @@ static void sleep_us(long us)
 Test(nn_cli, resume_with_a_new_rate, .timeout = 120)
 {
 	char dir[64], data[128], a[128], b[128], p[256], q[256];
-	make_temp_dir(dir);
-	snprintf(data, sizeof data, "%s/data.safetensors", dir);
-	snprintf(a, sizeof a, "%s/a", dir);
-	snprintf(b, sizeof b, "%s/b", dir);
-	write_dataset(data);
+	two_run_dirs(dir, data, a, b);
 	cli_result r;
 	const char *out[] = {a, b};
 	for (int k = 0; k < 2; k++) {
