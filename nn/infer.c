@@ -522,6 +522,10 @@ static void run_stage(const plan *p, const stage *st, int tid)
 			epilogue(p, st, st->out + ((size_t)j * c->cout + co) * sh.osz, co, sh.osz);
 }
 
+/* The softmax runs over blocks of at most this many consecutive positions
+ * (one row of each channel's plane at a time stays in cache). */
+enum { SOFTMAX_BLOCK = 64 };
+
 /* The softmax of positions [t0, m) of a block, in place: x's rows are the
  * channels, S floats apart. Portable C, the layer path's own code. */
 static void softmax_block_c(float *x, size_t S, int ch, size_t t0, size_t m)
@@ -566,9 +570,8 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 exp8_non
 __attribute__((target("avx2,fma"))) static void softmax_block_avx2(float *x, size_t S, int ch,
                                                                    size_t m)
 {
-	enum { MAX_VECS = 8 }; /* run_softmax's BLOCK / 8 */
-	__m256 mx[MAX_VECS], sum[MAX_VECS];
-	const size_t nv = m / 8 < MAX_VECS ? m / 8 : MAX_VECS;
+	__m256 mx[SOFTMAX_BLOCK / 8], sum[SOFTMAX_BLOCK / 8];
+	const size_t nv = m / 8; /* m <= SOFTMAX_BLOCK */
 	for (size_t k = 0; k < nv; k++)
 		mx[k] = _mm256_loadu_ps(x + 8 * k), sum[k] = _mm256_setzero_ps();
 	for (int cc = 1; cc < ch; cc++)
@@ -598,7 +601,6 @@ __attribute__((target("avx2,fma"))) static void softmax_block_avx2(float *x, siz
  * differ at float rounding (exp8_nonpositive, float sums). */
 static void run_softmax(const plan *p, int tid)
 {
-	enum { BLOCK = 64 };
 	const nn_layer *l = &p->s->layers[p->s->nlayers - 1];
 	const int ch = l->c, T = p->nthreads;
 	const size_t S = (size_t)l->h * l->w, total = (size_t)p->n * S;
@@ -606,7 +608,7 @@ static void run_softmax(const plan *p, int tid)
 	while (a < b) {
 		size_t j = a / S, k0 = a % S;
 		size_t m = S - k0 < b - a ? S - k0 : b - a;
-		if (m > BLOCK) m = BLOCK;
+		if (m > SOFTMAX_BLOCK) m = SOFTMAX_BLOCK;
 		float *x = p->softmax + j * ch * S + k0;
 #ifdef HAVE_X86_KERNEL
 		if (p->isa >= ISA_AVX2)
