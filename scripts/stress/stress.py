@@ -9,7 +9,7 @@ Each test starts its own wfcd (its own port and data directory under /tmp),
 prints PASS, FAIL or SKIP with its figures, and the run exits 1 on any FAIL.
 --ci makes every test short (a few seconds each); STRESS_SECONDS sets the
 wrk run (default 60, 5 with --ci); STRESS_RSS_JOBS=N1,N2 the job counts of
-the RSS check (default 10000,100000; 1000,4000 with --ci). SKIP: what the machine lacks (wrk, root
+the RSS check (default 10000,100000; 2000,5000 with --ci). SKIP: what the machine lacks (wrk, root
 for tmpfs, an ASan build).
 """
 

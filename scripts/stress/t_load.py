@@ -146,7 +146,9 @@ def _submitter(port, stop, counter, lock, target):
 
 def rss_flat(ctx):
     """Item 4c: RSS after N1 and N2 small jobs submitted and finished is flat
-    (+-10%): the job table is bounded (--max-jobs)."""
+    (+-10%): the job table is bounded (--max-jobs). So is the heap in use
+    (wfcd_heap_bytes), which is what a leak moves; in the short CI run only
+    the heap is held to 10%, RSS to 25% (see below)."""
     n1, n2 = ctx.n(10000, 2000), ctx.n(100000, 5000)
     if os.environ.get("STRESS_RSS_JOBS"):  # "N1,N2": a shorter full run
         n1, n2 = (int(x) for x in os.environ["STRESS_RSS_JOBS"].split(","))
@@ -174,7 +176,7 @@ def rss_flat(ctx):
             break
         s.idle(600)
         time.sleep(2.5)  # housekeeping trims the table once a second
-        marks.append((counter[0], s.rss_kb(), time.time() - t0))
+        marks.append((counter[0], s.rss_kb(), s.metric("wfcd_heap_bytes"), time.time() - t0))
     stop.set()
     for t in threads:
         t.join()
@@ -187,13 +189,24 @@ def rss_flat(ctx):
         cursor = "&cursor=" + page["next"]
     if len(marks) < 2:
         return False, "submissions failed with %s" % counter[1:]
-    (c1, r1, _), (c2, r2, t2) = marks
+    (c1, r1, h1, _), (c2, r2, h2, t2) = marks
     change = (r2 - r1) * 100.0 / r1
-    ok = abs(change) <= 10 and s.alive() and s.healthy()
+    # RSS also counts what glibc's per-thread arenas keep after a free: at
+    # the CI sizes that is 1-3 MB of a 17-22 MB server run to run (+12.7%
+    # once, with the heap flat), so there RSS is held only to 25% and the
+    # leak check is the heap's
+    rss_bound = 25 if ctx.ci and not os.environ.get("STRESS_RSS_JOBS") else 10
+    ok = abs(change) <= rss_bound and s.alive() and s.healthy()
+    heap_fig = "heap not reported (not glibc)"
+    if h1 and h2:
+        heap_change = (h2 - h1) * 100.0 / h1
+        ok = ok and abs(heap_change) <= 10
+        heap_fig = "heap in use %.1f -> %.1f MB (%+.1f%%, bound 10%%)" % (
+            h1 / 1048576.0, h2 / 1048576.0, heap_change)
     fig = ("8x8 jobs through POST /v1/generate: RSS after %d jobs %.1f MB, after %d jobs %.1f "
-           "MB (%+.1f%%); %d jobs held at the end "
+           "MB (%+.1f%%, bound %d%%); %s; %d jobs held at the end "
            "(--max-jobs %s); %.0f jobs/s" %
-           (c1, r1 / 1024.0, c2, r2 / 1024.0, change, held,
+           (c1, r1 / 1024.0, c2, r2 / 1024.0, change, rss_bound, heap_fig, held,
             cap + (", the default" if cap == "10000" else ""), c2 / t2))
     return ok, fig
 

@@ -85,6 +85,14 @@ class Wfcd:
                     return int(line.split()[1])
         return 0
 
+    def metric(self, name):
+        """One unlabelled sample from GET /metrics, None when absent."""
+        for line in self.request("GET", "/metrics")[2].decode().splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == name:
+                return float(parts[1])
+        return None
+
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.proc.pid))
 

@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 Test(contract, prism_checks_every_request)
@@ -53,6 +54,14 @@ Test(ops, metrics_are_prometheus_text)
 	const char *ct = http_header(&rs, "Content-Type");
 	cr_assert(ct && strncmp(ct, "text/plain", 10) == 0, "Content-Type %s", ct);
 	cr_assert(strstr(rs.body, "# TYPE "), "no # TYPE line in:\n%.500s", rs.body);
+#ifdef __GLIBC__
+	/* the stress test's leak check reads it; a running server holds
+	 * megabytes (models, connection pools), so a broken sum shows */
+	const char *heap = strstr(rs.body, "\nwfcd_heap_bytes ");
+	cr_assert(heap, "no wfcd_heap_bytes in:\n%.500s", rs.body);
+	long long bytes = atoll(heap + strlen("\nwfcd_heap_bytes "));
+	cr_assert_gt(bytes, 100000, "wfcd_heap_bytes %lld", bytes);
+#endif
 	http_response_free(&rs);
 }
 
