@@ -104,12 +104,14 @@ static void render_histogram(srv_buf *b, const char *name, const char *label, co
 /* Bytes malloc has handed out and not had back, in every arena, mmapped
  * blocks included: a leak or an unbounded table moves it, while RSS also
  * moves with how glibc's per-thread arenas fragment (1-3 MB run to run on a
- * 17 MB server). -1 where the C library cannot tell. */
+ * 17 MB server). -1 where the C library cannot tell, and where another
+ * allocator replaced malloc (ASan's: glibc then counts 0). */
 static long long heap_in_use_bytes(void)
 {
 #ifdef __GLIBC__
 	struct mallinfo2 mi = mallinfo2();
-	return (long long)(mi.uordblks + mi.hblkhd);
+	long long bytes = (long long)(mi.uordblks + mi.hblkhd);
+	return bytes > 0 ? bytes : -1;
 #else
 	return -1;
 #endif

@@ -9,8 +9,8 @@
  *   wfcd_contradictions_total                   attempts that contradicted
  *   wfcd_queue_depth, wfcd_queue_capacity, wfcd_workers, wfcd_workers_busy,
  *   wfcd_jobs{status}                           gauges, read at render time
- *   wfcd_heap_bytes                             malloc'd and not freed (glibc
- *                                               only; absent elsewhere)
+ *   wfcd_heap_bytes                             malloc'd and not freed (glibc's
+ *                                               malloc only; absent elsewhere)
  *
  * Ownership: srv_metrics_create / srv_metrics_destroy. Thread-safe.
  */

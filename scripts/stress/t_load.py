@@ -197,7 +197,7 @@ def rss_flat(ctx):
     # leak check is the heap's
     rss_bound = 25 if ctx.ci and not os.environ.get("STRESS_RSS_JOBS") else 10
     ok = abs(change) <= rss_bound and s.alive() and s.healthy()
-    heap_fig = "heap not reported (not glibc)"
+    heap_fig = "heap not reported (not glibc's malloc)"
     if h1 and h2:
         heap_change = (h2 - h1) * 100.0 / h1
         ok = ok and abs(heap_change) <= 10
