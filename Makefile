@@ -45,6 +45,7 @@ help:
 	@echo "make corpus     run the whole reference corpus into out/corpus"
 	@echo "make fuzz       libFuzzer targets for every parser, FUZZ_SECONDS (60) each; fuzz-ci: 10 s"
 	@echo "make stress     abuse, load and fault tests against wfcd (docs/RELIABILITY.md); stress-ci: < 2 min"
+	@echo "make valgrind   the unit suites and the CLI under Valgrind's memcheck (~10 min)"
 	@echo "make container-test  build docker/Dockerfile with podman and check the image (root, minutes)"
 	@echo "make model      retrain the shipped generator models/terrain-islands.safetensors (docs/NEURAL.md, ~4 h)"
 	@echo "make format     clang-format every C file"
@@ -288,6 +289,13 @@ STRESS_ASAN_BUILD ?= build-asan
 STRESS_ONLY ?=
 STRESS_ARGS = --wfcd $(BUILD)/wfcd --asan-wfcd $(STRESS_ASAN_BUILD)/wfcd \
 	$(if $(STRESS_ONLY),--only $(STRESS_ONLY)) --summary out/stress/summary$(1).txt
+# Valgrind's memcheck over the unit suites and the CLI they start
+# (scripts/valgrind.sh; VG_SUITES="png xml" or all); not in CI: too slow.
+.PHONY: valgrind
+valgrind: $(BUILD)/tests $(BUILD)/wfc $(BUILD)/mklibrary
+	@sh scripts/deps.sh valgrind
+	WFC_SHARED=$(SHARED) sh scripts/valgrind.sh $(BUILD)
+
 .PHONY: stress stress-ci stress-bins
 stress-bins: $(BUILD)/wfcd
 	@sh scripts/deps.sh wrk || echo "stress: no wrk, the load test will skip"
