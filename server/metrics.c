@@ -6,7 +6,8 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+#define HAVE_MALLINFO2 1 /* glibc 2.33 on */
 #include <malloc.h>
 #endif
 
@@ -108,7 +109,7 @@ static void render_histogram(srv_buf *b, const char *name, const char *label, co
  * allocator replaced malloc (ASan's: glibc then counts 0). */
 static long long heap_in_use_bytes(void)
 {
-#ifdef __GLIBC__
+#ifdef HAVE_MALLINFO2
 	struct mallinfo2 mi = mallinfo2();
 	long long bytes = (long long)(mi.uordblks + mi.hblkhd);
 	return bytes > 0 ? bytes : -1;
