@@ -20,10 +20,12 @@
 #
 # usage: scripts/gpu-train.sh [OUTDIR]
 #   env: FLOWERS_XML (.gpu-carry/corpus/samples.xml), FLOWERS_COUNT (10000),
-#        TERRAIN_COUNT (4096), RUNS (name:data:width:seconds[:loss[:lr]] ...,
-#        data flowers or terrain, loss bce, wasserstein, wasserstein-sn or
-#        wasserstein-gp, default bce; the defaults are two gradient-penalty
-#        runs: session 5 trained the clipped ones on an H100 already),
+#        TERRAIN_COUNT (4096), RUNS (name:data:width:seconds[:loss[:lr[:n_critic]]]
+#        ..., data flowers or terrain, loss bce, wasserstein, wasserstein-sn
+#        or wasserstein-gp, default bce; n_critic: critic batches a step,
+#        default wfc train's 5; the defaults are two gradient-penalty runs
+#        with 2, which did better on the CPU in session 9; session 5 trained
+#        the clipped ones on an H100 already),
 #        BUDGET (500 s in all; the benchmarks get what is left)
 set -uo pipefail
 
@@ -31,7 +33,7 @@ cd "$(dirname "$0")/.." || exit 2
 out=${1:-${OUT:-out/gpu-train}}
 mkdir -p "$out" || exit 2
 FLOWERS_XML=${FLOWERS_XML:-.gpu-carry/corpus/samples.xml}
-RUNS=${RUNS:-terrain-gp:terrain:32:180:wasserstein-gp:2e-4 flowers-gp:flowers:32:240:wasserstein-gp:2e-4}
+RUNS=${RUNS:-terrain-gp:terrain:32:180:wasserstein-gp:2e-4:2 flowers-gp:flowers:32:240:wasserstein-gp:2e-4:2}
 FLOWERS_COUNT=${FLOWERS_COUNT:-10000}
 TERRAIN_COUNT=${TERRAIN_COUNT:-4096}
 BUDGET=${BUDGET:-500}
@@ -88,11 +90,12 @@ fi
 # 4. training, each run for a fixed wall time. Only 8 files come back
 # from a lent machine, so each run leaves its generator and its last sample
 # grid flat in OUTDIR, and its loss curve (every 250th step) in summary.txt.
-train() { # name data width seconds loss lr
-	local name=$1 data=$2 width=$3 secs=$4 loss=${5:-bce} lr=${6:-}
+train() { # name data width seconds loss lr n_critic
+	local name=$1 data=$2 width=$3 secs=$4 loss=${5:-bce} lr=${6:-} nc=${7:-}
 	[ -f "$work/$data.st" ] || return 0
-	say "train $name: dcgan ($loss${lr:+, lr $lr}) width $width on $data, $secs s on $device"
+	say "train $name: dcgan ($loss${lr:+, lr $lr}${nc:+, $nc critic batches}) width $width on $data, $secs s on $device"
 	timeout --preserve-status -s INT "$secs" "$BUILD/wfc" train --data "$work/$data.st" --arch dcgan ${lr:+--lr "$lr"} \
+		${nc:+--n-critic "$nc"} \
 		--width "$width" --loss "$loss" --steps 100000000 --seed 1 --device "$device" \
 		--threads "$threads" --sample-every 1000 -q -o "$work/$name" >"$work/train-$name.log" 2>&1
 	echo "exit status $? (0: stopped by the SIGINT and saved; 130: killed by it; 139: crashed)" >>"$work/train-$name.log"
@@ -104,9 +107,9 @@ train() { # name data width seconds loss lr
 	say "$name: $(tail -n 1 "$work/$name/log.csv" 2>/dev/null) (step,epoch,loss_d,loss_g,seconds)"
 }
 for run in $RUNS; do
-	IFS=: read -r name data width secs loss lr <<<"$run"
+	IFS=: read -r name data width secs loss lr nc <<<"$run"
 	[ "$data" = flowers ] && [ "$flowers_ok" != 1 ] && continue
-	train "$name" "$data" "$width" "$secs" "$loss" "$lr"
+	train "$name" "$data" "$width" "$secs" "$loss" "$lr" "$nc"
 done
 
 # 5. sampling on the device: batched, and one level at a time
