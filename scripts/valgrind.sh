@@ -6,8 +6,8 @@
 # Every process is checked: the Criterion runner, each test's own process
 # and every `wfc` the CLI tests start (--trace-children). Each writes its
 # own log under out/valgrind/, so the CLI's stderr, which the tests read,
-# stays clean. Fails on any memcheck error or any block definitely or
-# indirectly lost. With no SUITE, the suites that take under a minute or so
+# stays clean. Fails on any memcheck error, leaks included (definitely,
+# indirectly or possibly lost). With no SUITE, the suites that take under a minute or so
 # under Valgrind (about 10 minutes); VG_SUITES=all for all of
 # them (hours: the corpus and training tests are heavy at 20-50x slower).
 # Needs the valgrind package (scripts/deps.sh valgrind).
@@ -34,7 +34,7 @@ for s in $suites; do
 		echo "valgrind: $s: the tests failed (see $logs/$s.out)"
 		failed=1
 	fi
-	# leaks count as errors too (definite and possible, memcheck's default)
+	# definite and possible leaks are in memcheck's error count already
 	bad=$(grep -l -E "ERROR SUMMARY: [1-9]|(definitely|indirectly) lost: [1-9]" \
 		"$logs/$s"/*.log 2>/dev/null || true)
 	procs=$(ls "$logs/$s" | wc -l)
