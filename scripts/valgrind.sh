@@ -38,7 +38,10 @@ for s in $suites; do
 	bad=$(grep -l -E "ERROR SUMMARY: [1-9]|(definitely|indirectly) lost: [1-9]" \
 		"$logs/$s"/*.log 2>/dev/null || true)
 	procs=$(ls "$logs/$s" | wc -l)
-	if [ -n "$bad" ]; then
+	if grep -q "Tested: 0 " "$logs/$s.out"; then
+		echo "valgrind: $s: no test matches '$s/*' ($build/tests --list names the suites)"
+		failed=1
+	elif [ -n "$bad" ]; then
 		echo "valgrind: $s: memcheck reports in: $bad"
 		failed=1
 	else
