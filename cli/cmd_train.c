@@ -21,6 +21,7 @@ static const char usage[] =
     "  state.safetensors      everything needed to --resume\n"
     "  log.csv                step,epoch,loss_d,loss_g,seconds\n"
     "  samples/step-K.png     a grid of 16 samples every --sample-every steps\n"
+    "  generators/step-K.safetensors  with --keep, the generator at each of those steps\n"
     "\n"
     "Options:\n"
     "  --epochs E         passes over the data (default 5; with --resume, the new total)\n"
@@ -45,13 +46,15 @@ static const char usage[] =
     "  --threads T        CPU threads (default: all cores)\n"
     "  --resume           continue DIR/state.safetensors (its settings win, but\n"
     "                     --lr: the rate from here on)\n"
+    "  --keep             also keep the generator of every --sample-every step in\n"
+    "                     generators/step-K.safetensors (to score and pick one)\n"
     "  -q, --quiet        no progress bar\n"
     "Ctrl-C stops after the current step and saves both checkpoints.\n";
 
 typedef struct {
 	const char *data, *out, *device;
 	nn_arch arch;
-	bool has_arch, resume, quiet;
+	bool has_arch, resume, quiet, keep;
 	nn_loss loss;
 	long epochs, steps, batch, width, seed, sample_every, threads, n_critic;
 	double lr;
@@ -83,6 +86,10 @@ static int parse_args(int argc, char **argv, train_args *a)
 		}
 		if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
 			a->quiet = true;
+			continue;
+		}
+		if (!strcmp(o, "--keep")) {
+			a->keep = true;
 			continue;
 		}
 		if (!v) {
@@ -222,7 +229,17 @@ static int on_sample(void *ctx, nn_trainer *t)
 		return 1;
 	}
 	fflush(c->log);
-	return save_all(c) ? 1 : 0;
+	if (save_all(c)) return 1;
+	if (!c->a->keep) return 0;
+	/* a run's best generator is rarely its last (NEURAL.md scores every
+	 * kept one), so --keep leaves each sampled one beside the samples */
+	char e[512];
+	snprintf(name, sizeof name, "generators/step-%ld.safetensors", t->gan.step);
+	path_in(c, p, sizeof p, name);
+	if (nn_ckpt_save_generator(p, &t->gan, &c->info, t->epoch, e, sizeof e) == 0) return 0;
+	fprintf(stderr, "wfc train: %s\n", e);
+	c->failed = 1;
+	return 1;
 }
 
 static int make_dir(const char *path)
@@ -250,7 +267,9 @@ int cli_train(int argc, char **argv)
 	snprintf(c.dir, sizeof c.dir, "%s", a.out);
 	char p[4200];
 	snprintf(p, sizeof p, "%s/samples", c.dir);
-	if (make_dir(c.dir) || make_dir(p)) {
+	char kept[4200];
+	snprintf(kept, sizeof kept, "%s/generators", c.dir);
+	if (make_dir(c.dir) || make_dir(p) || (a.keep && make_dir(kept))) {
 		nn_backend_destroy(be);
 		api_dataset_free(&ds);
 		return CLI_FAILURE;

@@ -83,6 +83,36 @@ static void two_run_dirs(char *dir, char *data, char *a, char *b)
 	write_dataset(data);
 }
 
+/* --keep leaves each sampled generator beside the samples: the last one is
+ * the run's generator byte for byte, and an earlier one is another model */
+Test(nn_cli, train_keep_leaves_every_sampled_generator, .timeout = 120)
+{
+	char dir[64], data[128], a[128], b[128], p[256], q[256];
+	two_run_dirs(dir, data, a, b);
+	cli_result r;
+	run_cli(&r,
+	        (const char *[]){"train", "--data",    data, "--arch",   "dcgan", "--width",
+	                         "4",     "--batch",   "2",  "--steps",  "4",     "--sample-every",
+	                         "2",     "--threads", "1",  "--device", "cpu",   "-q",
+	                         "--keep", "-o",       a,    NULL});
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert_gt(file_size(a, "generators/step-2.safetensors"), 0);
+	snprintf(p, sizeof p, "%s/generators/step-4.safetensors", a);
+	snprintf(q, sizeof q, "%s/generator.safetensors", a);
+	cr_assert(same_file(p, q), "the last kept generator is not the run's");
+	snprintf(p, sizeof p, "%s/generators/step-2.safetensors", a);
+	cr_assert(!same_file(p, q), "step 2's generator equals step 4's");
+	/* without --keep, no folder */
+	run_cli(&r,
+	        (const char *[]){"train", "--data",    data, "--arch",   "dcgan", "--width",
+	                         "4",     "--batch",   "2",  "--steps",  "2",     "--sample-every",
+	                         "2",     "--threads", "1",  "--device", "cpu",   "-q",
+	                         "-o",    b,           NULL});
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	snprintf(p, sizeof p, "%s/generators", b);
+	cr_assert_neq(access(p, F_OK), 0, "%s exists without --keep", p);
+}
+
 Test(nn_cli, train_resume_sample, .timeout = 120)
 {
 	char dir[64], data[128], a[128], b[128], p[256], q[256];
