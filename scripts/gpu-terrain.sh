@@ -21,7 +21,9 @@
 #    SIGINT: it finishes its step and saves);
 # 5. a scorer that takes each kept generator as it appears (SCORERS at once)
 #    and writes scores.csv; each run's best generator so far is copied to
-#    OUTDIR/NAME.safetensors, so whatever the call's end, the best come back.
+#    OUTDIR/NAME.safetensors, so whatever the call's end, the best come back;
+# 6. at the end, each run's last state as NAME.state.safetensors, to resume
+#    (what fits in the 8 files that come back).
 #
 # usage: scripts/gpu-terrain.sh [OUTDIR]
 #   env: RUNS (name:width:batch:n_critic:lr:sample_every[:resume_dir] ...;
@@ -35,7 +37,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 out=${1:-${OUT:-out/gpu-terrain}}
 mkdir -p "$out" || exit 2
-RUNS=${RUNS:-resume16:16:16:2:2e-4:1000:.gpu-carry/nc2 w16b64:16:64:2:2e-4:500 w32b16:32:16:2:2e-4:1000 w32b64:32:64:2:2e-4:500}
+# the defaults follow session 10 (NEURAL.md): the shipped run resumed, and
+# the two batch-64 runs, the wider one at a lower rate (at 2e-4 it turned
+# back after 12,500 steps)
+RUNS=${RUNS:-resume16:16:16:2:2e-4:1000:.gpu-carry/nc2 w16b64:16:64:2:2e-4:500 w32b64:32:64:2:1e-4:500}
 SECS=${SECS:-380}
 END=${END:-560}
 COUNT=${COUNT:-1000}
@@ -74,12 +79,14 @@ if ! "$bin/wfc" train --help >/dev/null 2>&1 || ! { "$bin/nngrids" 2>&1 || :; } 
 fi
 say "binaries: $bin"
 
-# 2. the backend against the CPU, in the background; tests.txt as soon as done
+# 2. the backend against the CPU, in the background; into summary.txt as
+# soon as it is done
 (
 	timeout 150 "$bin/nn-cuda-tests" --verbose -j1 >"$work/tests.log" 2>&1
-	echo "nn_cuda tests: exit $?"
-	grep -E '^\[(PASS|FAIL|SKIP)|Synthesis|Assertion|Timeout' "$work/tests.log"
-) >"$out/tests.txt" &
+	rc=$?
+	grep -E '^\[(FAIL|SKIP)|Synthesis|Assertion|Timeout' "$work/tests.log" >"$work/tests.txt"
+	{ echo "== nn_cuda tests: exit $rc"; cat "$work/tests.txt"; } >>"$out/summary.txt"
+) &
 tests_pid=$!
 
 # 3. the data set
@@ -187,6 +194,19 @@ done
 while score_new; do :; done
 wait "$tests_pid"
 publish
+# the runs' last states, to --resume in a later session: a run's best is
+# often near its end (NEURAL.md), and a lent machine keeps nothing. Only 8
+# files of at most 16 MiB come back: the states fill what the summary,
+# the scores and the generators leave, in the order of RUNS.
+files=$(find "$out" -maxdepth 1 -type f | wc -l)
+for run in $RUNS; do
+	name=${run%%:*}
+	st=$work/$name/state.safetensors
+	[ -f "$st" ] && [ "$files" -lt 8 ] || continue
+	[ "$(stat -c %s "$st")" -le $((16 << 20)) ] || continue
+	cp "$st" "$out/$name.state.safetensors" && files=$((files + 1)) &&
+		say "$name.state.safetensors: its state at step $(tail -n 1 "$work/$name/log.csv" | cut -d, -f1)"
+done
 say "best of each run (run,step,kl2,kl3,valid,anchored):"
 for run in $RUNS; do
 	echo "${run%%:*}: $(best_of "${run%%:*}")" | tee -a "$out/summary.txt"
