@@ -87,7 +87,8 @@ $(BUILD)/bench: $(call obj,$(BENCH_SRC)) $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.
 # Tests find the reference corpus through WFC_SHARED; without it they skip.
 test: test-unit test-asan
 
-test-unit: $(BUILD)/tests $(BUILD)/wfc $(BUILD)/wfcd $(BUILD)/mklibrary
+# nngrids: nn_cli tries scripts/gpu-terrain.sh on the CPU with it
+test-unit: $(BUILD)/tests $(BUILD)/wfc $(BUILD)/wfcd $(BUILD)/mklibrary $(BUILD)/nngrids
 	WFC_SHARED=$(SHARED) WFC_CLI=$(BUILD)/wfc WFC_MKLIBRARY=$(BUILD)/mklibrary $(BUILD)/tests -j2
 
 # Same suite, sanitized; the slowest golden entries are left to test-unit.

@@ -364,3 +364,61 @@ Test(nn_cli, train_with_each_unclipped_critic, .timeout = 120)
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* scripts/gpu-terrain.sh, which a lent GPU machine runs once per session
+ * with no second try, tried out on the CPU (DEVICE=cpu): one tiny run
+ * trains, each kept generator is scored into scores.csv, and the run's
+ * state comes back to resume. Needs the repository root (library/) and
+ * nngrids beside WFC_CLI. */
+Test(nn_cli, gpu_terrain_script_trains_scores_and_keeps_the_state, .timeout = 180)
+{
+	const char *cli = getenv("WFC_CLI");
+	if (!cli || access("scripts/gpu-terrain.sh", R_OK) != 0 ||
+	    access("library/samples.xml", R_OK) != 0)
+		cr_skip_test("needs WFC_CLI and the repository root");
+	char bin[512], p[1024];
+	snprintf(bin, sizeof bin, "%s", cli);
+	char *slash = strrchr(bin, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(bin, sizeof bin, ".");
+	snprintf(p, sizeof p, "%s/nngrids", bin);
+	if (access(p, X_OK) != 0) cr_skip_test("no nngrids beside %s", cli);
+	char dir[64];
+	make_temp_dir(dir);
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd,
+	         "DEVICE=cpu SECS=4 END=90 COUNT=4 SCORERS=2 CARRIED_BIN='%s' WORK='%s/work' "
+	         "RUNS='tiny:4:4:1:2e-4:20' bash scripts/gpu-terrain.sh '%s/out' >'%s/log' 2>&1",
+	         bin, dir, dir, dir);
+	char log[65536];
+	int rc = system(cmd);
+	snprintf(p, sizeof p, "%s/log", dir);
+	slurp(p, log, sizeof log);
+	cr_assert_eq(rc, 0, "%s", log);
+	cr_assert(strstr(log, "] done"), "%s", log);
+	char text[65536];
+	snprintf(p, sizeof p, "%s/out/scores.csv", dir);
+	slurp(p, text, sizeof text);
+	cr_assert(!strncmp(text, "run,step,kl2,kl3,valid,anchored\n", 32), "%s", text);
+	/* every kept generator scored: one row per file in generators/ */
+	int rows = 0;
+	for (const char *q = strstr(text, "\ntiny,"); q; q = strstr(q + 1, "\ntiny,"))
+		rows++;
+	snprintf(p, sizeof p, "ls '%s/work/tiny/generators' | wc -l > '%s/n'", dir, dir);
+	cr_assert_eq(system(p), 0);
+	char n[32];
+	snprintf(p, sizeof p, "%s/n", dir);
+	slurp(p, n, sizeof n);
+	cr_assert_gt(rows, 0, "%s", text);
+	cr_assert_eq(rows, atoi(n), "%d rows for %s generators: %s", rows, n, text);
+	/* tiny guides WFC: its grids are valid whatever it learnt */
+	cr_assert(strstr(text, ",1.0000,"), "%s", text);
+	cr_assert_gt(file_size(dir, "out/tiny.state.safetensors"), 0, "%s", log);
+	snprintf(p, sizeof p, "%s/out/summary.txt", dir);
+	slurp(p, text, sizeof text);
+	cr_assert(strstr(text, "nn_cuda tests"), "%s", text);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
