@@ -122,11 +122,9 @@ for run in $RUNS; do
 done
 
 # 5. the scorer: one kept generator -> one line of scores.csv
-score() { # name generator
-	local name=$1 g=$2 step tag
-	step=$(basename "$g" .safetensors)
-	step=${step#step-}
-	tag=$work/score-$name-$step
+score() { # step name generator
+	local step=$1 name=$2 g=$3
+	local tag=$work/score-$name-$step
 	OPENBLAS_NUM_THREADS=1 "$bin/nngrids" "$g" --mode guided --anchors 1 --count "$COUNT" \
 		--seed 100000 --device cpu -o "$tag.st" >"$tag.log" 2>&1 || return 0
 	"$bin/wfc" eval --data "$data" --grids "$tag.st" --json "$tag.json" >/dev/null 2>&1 ||
@@ -179,7 +177,7 @@ score_new() { # scores the kept generators not yet scored, SCORERS at a time
 	[ -s "$list.now" ] && [ $((SECONDS - t_start)) -lt "$END" ] || return 1
 	# a file is complete once the step after it has begun: wait a moment
 	sleep 2
-	xargs -P "$SCORERS" -L 1 bash -c 'score "$1" "$2"' <"$list.now"
+	xargs -P "$SCORERS" -L 1 bash -c 'score "$0" "$1" "$2"' <"$list.now"
 	cut -d' ' -f3 "$list.now" >>"$scored"
 	publish
 }
