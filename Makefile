@@ -69,7 +69,7 @@ $(BUILD)/libwfcapi.a: $(call obj,$(API_SRC))
 $(BUILD)/libwfcnn.a: $(call obj,$(NN_SRC)) $(NN_CUDA_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/wfc: $(call obj,$(CLI_SRC)) $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
+$(BUILD)/wfc: $(call obj,$(CLI_SRC)) $(BUILD)/libwfcsrv.a $(BUILD)/libwfcnn.a $(BUILD)/libwfcapi.a $(BUILD)/libwfc.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(NN_CUDA_LIBS) $(LDLIBS)
 
 $(BUILD)/libwfcsrv.a: $(call obj,$(SERVER_LIB_SRC))

@@ -26,6 +26,7 @@ int cli_train(int argc, char **argv);
 int cli_sample(int argc, char **argv);
 int cli_dataset(int argc, char **argv);
 int cli_eval(int argc, char **argv);
+int cli_calibrate(int argc, char **argv);
 
 /* Prints "wfc: <message>" (and the JSON pointer when set) to stderr and
  * returns the exit code that matches the api status. */

@@ -1,7 +1,9 @@
 /* checkpoint.c - GAN checkpoints as safetensors files (see checkpoint.h). */
 #include "checkpoint.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -401,6 +403,34 @@ static int32_t *parse_ints(const char *s, int n)
 	return v;
 }
 
+/* Metadata "guide_scale": absent, 0 and *out NULL; else a JSON array of
+ * exactly vocab finite numbers > 0 into a malloc'd *out, or -1 with why. */
+static int parse_scale(const char *s, int vocab, float **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!s) return 0;
+	cJSON *a = cJSON_Parse(s);
+	int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+	float *v = n == vocab && vocab > 0 ? malloc((size_t)vocab * sizeof *v) : NULL;
+	int k = 0;
+	for (const cJSON *x = v ? a->child : NULL; x; x = x->next, k++) {
+		double d = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+		if (!(d > 0 && d <= 3e38)) break;
+		v[k] = (float)d;
+	}
+	cJSON_Delete(a);
+	if (!v || k != vocab) {
+		free(v);
+		snprintf(err, errlen,
+		         "metadata guide_scale must be a JSON array of %d finite numbers > 0, one "
+		         "per vocabulary entry",
+		         vocab);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 int nn_generator_load_st(const api_safetensors *st, nn_backend *be, int batch, nn_generator *out,
                          char *err, size_t errlen)
 {
@@ -427,6 +457,11 @@ int nn_generator_load_st(const api_safetensors *st, nn_backend *be, int batch, n
 	out->steps = meta_long(st, "steps", 0, 1L << 50, &steps) == 0 ? steps : 0;
 	out->colors = parse_colors(api_st_meta(st, "colors"), out->vocab);
 	out->vocab_ids = parse_ints(api_st_meta(st, "vocab_ids"), out->vocab);
+	if (parse_scale(api_st_meta(st, "guide_scale"), out->vocab, &out->guide_scale, err,
+	                errlen)) {
+		nn_generator_free(out);
+		return -1;
+	}
 	const char *spec = api_st_meta(st, "spec"), *source = api_st_meta(st, "source");
 	out->spec_json = spec && *spec ? strdup(spec) : NULL;
 	snprintf(out->source, sizeof out->source, "%s", source ? source : "");
@@ -454,8 +489,66 @@ void nn_generator_free(nn_generator *g)
 	free(g->colors);
 	free(g->spec_json);
 	free(g->vocab_ids);
+	free(g->guide_scale);
+	g->guide_scale = NULL;
 	g->z = NULL;
 	g->colors = NULL;
 	g->spec_json = NULL;
 	g->vocab_ids = NULL;
+}
+
+int nn_ckpt_write_guide_scale(const char *in, const char *out, const float *scale, int vocab,
+                              char *err, size_t errlen)
+{
+	api_safetensors st;
+	api_error e = {0};
+	if (api_st_read_file(in, &st, &e) != API_OK) return fail(err, errlen, in, &e);
+	int rc = -1;
+	long v = 0;
+	api_st_writer *w = NULL;
+	char *json = NULL;
+	if (meta_long(&st, "vocab", 1, 1 << 20, &v) || v != vocab) {
+		snprintf(err, errlen, "%s: %d guide scales for a vocabulary of %ld entries", in,
+		         vocab, v);
+		goto done;
+	}
+	/* "%.9g" and a comma take at most 16 characters a scale */
+	size_t len = 0, cap = (size_t)vocab * 24 + 3;
+	if (!(w = api_st_writer_create()) || !(json = malloc(cap))) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	json[len++] = '[';
+	for (int i = 0; i < vocab; i++) {
+		if (!(scale[i] > 0 && scale[i] <= 3e38f)) {
+			snprintf(err, errlen, "guide scale %d is %g; scales must be finite and > 0", i,
+			         (double)scale[i]);
+			goto done;
+		}
+		len += (size_t)snprintf(json + len, cap - len, "%s%.9g", i ? "," : "",
+		                        (double)scale[i]);
+	}
+	memcpy(json + len, "]", 2);
+	for (int i = 0; i < st.count; i++) {
+		const api_st_tensor *t = &st.tensors[i];
+		if (api_st_add(w, t->name, t->ndim, t->shape, t->data, &e)) {
+			rc = fail(err, errlen, out, &e);
+			goto done;
+		}
+	}
+	for (int i = 0; i < st.meta_count; i++)
+		if (api_st_set_meta(w, st.meta_keys[i], st.meta_values[i], &e)) {
+			rc = fail(err, errlen, out, &e);
+			goto done;
+		}
+	if (api_st_set_meta(w, "guide_scale", json, &e) || api_st_write_file(w, out, &e)) {
+		rc = fail(err, errlen, out, &e);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(json);
+	api_st_writer_destroy(w);
+	api_st_free(&st);
+	return rc;
 }

@@ -14,7 +14,9 @@
  *   loss);
  *   when known, spec (the data set's JSON spec) and vocab_ids (JSON
  *   array: the engine pattern / variant index of each vocabulary entry),
- *   which guided WFC (server/runner_nn.c) needs.
+ *   which guided WFC (server/runner_nn.c) needs; guide_scale (JSON array
+ *   of vocab numbers > 0, written by `wfc calibrate`): guided WFC
+ *   multiplies entry v's probabilities by guide_scale[v] (guide_nn.c).
  * State file (DIR/state.safetensors, for --resume): the same metadata and
  *   "netG.<name>", "netD.<name>" for both state_dicts; the optimiser
  *   moments per parameter: "optG.exp_avg.<name>", "optG.exp_avg_sq.<name>"
@@ -72,6 +74,7 @@ typedef struct {
 	char *spec_json;    /* malloc'd copy of metadata "spec"; NULL when absent */
 	int32_t *vocab_ids; /* vocab entries, malloc'd; NULL when absent or malformed */
 	char source[256];   /* metadata "source" ("" when absent) */
+	float *guide_scale; /* vocab factors, malloc'd; NULL when the file has none */
 } nn_generator;
 
 /* From a file or a buffer; batch: the most samples per forward. */
@@ -80,5 +83,11 @@ int nn_generator_load(const char *path, nn_backend *be, int batch, nn_generator 
 int nn_generator_load_st(const api_safetensors *st, nn_backend *be, int batch, nn_generator *out,
                          char *err, size_t errlen);
 void nn_generator_free(nn_generator *g);
+
+/* Copies generator file in to out with metadata "guide_scale" set to
+ * scale (vocab finite factors > 0, vocab = the file's). out may be in:
+ * the file is replaced atomically. */
+int nn_ckpt_write_guide_scale(const char *in, const char *out, const float *scale, int vocab,
+                              char *err, size_t errlen);
 
 #endif

@@ -29,10 +29,12 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
                              const float *probs, float floor, wfc_error *err)
 {
 	int W = wfc_model_width(wm), H = wfc_model_height(wm), S = g->cfg.size, V = g->vocab;
-	if (S == W && S == H)
+	const float *c = g->guide_scale;
+	if (S == W && S == H && !c)
 		return wfc_state_set_vocab_priors(st, probs, V, g->vocab_ids, floor, err);
 	/* cell (x, y) of the generator is node (x, y) of the model
-	 * (api/dataset_gen.h); cells it does not cover get the floor only */
+	 * (api/dataset_gen.h); cells it does not cover get the floor only; a
+	 * calibrated generator's entries are scaled (srv_nn_fit_scale) */
 	size_t cells = (size_t)W * H;
 	float *planes = calloc((size_t)V * cells, sizeof *planes);
 	if (!planes) {
@@ -42,7 +44,8 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
 	for (int v = 0; v < V; v++)
 		for (int y = 0; y < S && y < H; y++)
 			for (int x = 0; x < S && x < W; x++)
-				planes[v * cells + (size_t)y * W + x] = probs[((size_t)v * S + y) * S + x];
+				planes[v * cells + (size_t)y * W + x] =
+				    (c ? c[v] : 1.0f) * probs[((size_t)v * S + y) * S + x];
 	wfc_status rc = wfc_state_set_vocab_priors(st, planes, V, g->vocab_ids, floor, err);
 	free(planes);
 	return rc;

@@ -21,7 +21,9 @@
  *     colour): one grid {"width","height","legend","grid"} for count 1,
  *     {"seed","samples":[grid,...]} otherwise.
  *   guided: sample 0 of the seed gives p(v | cell), softmax over the
- *     vocabulary; prior(cell, vocab_ids[v]) = p_v + SRV_NN_PRIOR_EPS and
+ *     vocabulary; prior(cell, vocab_ids[v]) = c_v p_v + SRV_NN_PRIOR_EPS
+ *     (c_v the checkpoint's guide_scale, fitted by srv_nn_fit_scale; 1
+ *     when it has none) and
  *     every other pattern gets SRV_NN_PRIOR_EPS, so nothing is ruled out
  *     and the output is valid by construction; then the pins and, with
  *     "anchors", the generator's locally right cells (guide_nn.c), then
@@ -50,11 +52,26 @@ struct cJSON;
 int srv_nn_build_spec(const srv_request_env *env, struct cJSON *root, void *out, srv_problem *p);
 
 /* Sets st's priors from one generator output probs (vocab, size, size):
- * prior(cell, vocab_ids[v]) = floor + p_v, floor for every other pattern
+ * prior(cell, vocab_ids[v]) = floor + c_v p_v with c = g->guide_scale (1
+ * when NULL), floor for every other pattern
  * (wfc_state_set_vocab_priors). WFC_ERR_INPUT with err when the
  * checkpoint's vocab_ids do not fit wm. */
 wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_generator *g,
                              const float *probs, float floor, wfc_error *err);
+
+/* Guide scales (guide_fit.c, `wfc calibrate`): fits the factors c of
+ * srv_nn_set_priors so that guided WFC (priors, no anchors, the spec built
+ * once) uses each vocabulary entry as often as want[v] (V shares summing
+ * to 1: the training set's). Each round draws count guided grids, seeds
+ * seed .. seed + count - 1, and moves every factor by (want / got)^3,
+ * starting from g's own scales (1 when it has none). scale (V, out): the
+ * factors of the round whose histogram came closest, KL(want || got);
+ * report (may be NULL) sees each round's factors and KL. g is used to
+ * sample and is as it was on return. 0, or -1 with err. */
+typedef void (*srv_nn_fit_report)(void *ctx, int round, double kl, const float *scale);
+int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, int rounds,
+                     int count, long seed, float *scale, srv_nn_fit_report report, void *ctx,
+                     char *err, size_t errlen);
 
 /* Anchors (guide_nn.c): sets pins[cell] to the generator's most likely
  * pattern at every node where it agrees with its four neighbours' most
