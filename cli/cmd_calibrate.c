@@ -14,7 +14,7 @@
 
 static const char usage[] =
     "usage: wfc calibrate CKPT --data DATA.safetensors -o OUT.safetensors\n"
-    "                     [--rounds R] [--count N] [--seed S]\n"
+    "                     [--floor F] [--rounds R] [--count N] [--seed S]\n"
     "\n"
     "Fits the guide scales of a onehot generator: one factor per vocabulary\n"
     "entry by which guided WFC multiplies the generator's probabilities, chosen\n"
@@ -25,6 +25,11 @@ static const char usage[] =
     "the closest round are written to OUT, a copy of CKPT with metadata\n"
     "guide_scale (OUT may be CKPT). Each round's KL between the two histograms\n"
     "goes to stderr.\n"
+    "\n"
+    "--floor F sets the prior every pattern gets besides the generator's\n"
+    "(prior = F + scale * p; default: CKPT's own, else 0.001), written to OUT\n"
+    "as guide_floor: a higher floor follows the generator less and the\n"
+    "training set's statistics more (docs/NEURAL.md).\n"
     "\n"
     "Options: --rounds R (default 25), --device auto|cpu|cuda (default cpu),\n"
     "--threads T\n";
@@ -66,6 +71,7 @@ int cli_calibrate(int argc, char **argv)
 {
 	const char *ckpt = NULL, *data = NULL, *out = NULL, *device = "cpu";
 	long rounds = 25, count = 1000, seed = 900000, threads = 1;
+	double floor = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
@@ -92,7 +98,11 @@ int cli_calibrate(int argc, char **argv)
 			data = v;
 		else if (!strcmp(o, "--device"))
 			device = v;
-		else if (!strcmp(o, "--rounds"))
+		else if (!strcmp(o, "--floor")) {
+			char *end;
+			floor = strtod(v, &end);
+			ok = *v && !*end && floor > 0 && floor <= 1e6;
+		} else if (!strcmp(o, "--rounds"))
 			ok = cli_parse_int(v, 1, 1000, &rounds);
 		else if (!strcmp(o, "--count"))
 			ok = cli_parse_int(v, 1, 1000000, &count);
@@ -157,14 +167,16 @@ int cli_calibrate(int argc, char **argv)
 		rc = CLI_FAILURE;
 		goto done;
 	}
-	if (srv_nn_fit_scale(&g, &spec, want, (int)rounds, (int)count, seed, scale, report, NULL, err,
-	                     sizeof err) ||
-	    nn_ckpt_write_guide_scale(ckpt, out, scale, g.vocab, err, sizeof err)) {
+	float f = floor > 0 ? (float)floor : srv_nn_floor(&g);
+	if (srv_nn_fit_scale(&g, &spec, want, f, (int)rounds, (int)count, seed, scale, report, NULL,
+	                     err, sizeof err) ||
+	    nn_ckpt_write_guide(ckpt, out, scale, g.vocab, f, err, sizeof err)) {
 		fprintf(stderr, "wfc calibrate: %s\n", err);
 		rc = CLI_FAILURE;
 		goto done;
 	}
-	fprintf(stderr, "wfc calibrate: wrote %s (guide scales of the closest round)\n", out);
+	fprintf(stderr, "wfc calibrate: wrote %s (floor %g, the scales of the closest round)\n",
+	        out, (double)f);
 	rc = CLI_DONE;
 done:
 	free(want), free(scale);

@@ -431,6 +431,23 @@ static int parse_scale(const char *s, int vocab, float **out, char *err, size_t 
 	return 0;
 }
 
+/* Metadata "guide_floor": absent, 0; else one finite number > 0. */
+static int parse_floor(const char *s, float *out, char *err, size_t errlen)
+{
+	*out = 0;
+	if (!s) return 0;
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	if (end == s || *end || errno || !(d > 0 && d <= 1e6)) {
+		snprintf(err, errlen, "metadata guide_floor must be a number > 0 and <= 1e6, not '%.40s'",
+		         s);
+		return -1;
+	}
+	*out = (float)d;
+	return 0;
+}
+
 int nn_generator_load_st(const api_safetensors *st, nn_backend *be, int batch, nn_generator *out,
                          char *err, size_t errlen)
 {
@@ -458,7 +475,8 @@ int nn_generator_load_st(const api_safetensors *st, nn_backend *be, int batch, n
 	out->colors = parse_colors(api_st_meta(st, "colors"), out->vocab);
 	out->vocab_ids = parse_ints(api_st_meta(st, "vocab_ids"), out->vocab);
 	if (parse_scale(api_st_meta(st, "guide_scale"), out->vocab, &out->guide_scale, err,
-	                errlen)) {
+	                errlen) ||
+	    parse_floor(api_st_meta(st, "guide_floor"), &out->guide_floor, err, errlen)) {
 		nn_generator_free(out);
 		return -1;
 	}
@@ -497,8 +515,8 @@ void nn_generator_free(nn_generator *g)
 	g->vocab_ids = NULL;
 }
 
-int nn_ckpt_write_guide_scale(const char *in, const char *out, const float *scale, int vocab,
-                              char *err, size_t errlen)
+int nn_ckpt_write_guide(const char *in, const char *out, const float *scale, int vocab,
+                        float floor, char *err, size_t errlen)
 {
 	api_safetensors st;
 	api_error e = {0};
@@ -529,6 +547,12 @@ int nn_ckpt_write_guide_scale(const char *in, const char *out, const float *scal
 		                        (double)scale[i]);
 	}
 	memcpy(json + len, "]", 2);
+	if (!(floor > 0 && floor <= 1e6f)) {
+		snprintf(err, errlen, "guide floor %g; it must be > 0 and <= 1e6", (double)floor);
+		goto done;
+	}
+	char floor_text[32];
+	snprintf(floor_text, sizeof floor_text, "%.9g", (double)floor);
 	for (int i = 0; i < st.count; i++) {
 		const api_st_tensor *t = &st.tensors[i];
 		if (api_st_add(w, t->name, t->ndim, t->shape, t->data, &e)) {
@@ -541,7 +565,8 @@ int nn_ckpt_write_guide_scale(const char *in, const char *out, const float *scal
 			rc = fail(err, errlen, out, &e);
 			goto done;
 		}
-	if (api_st_set_meta(w, "guide_scale", json, &e) || api_st_write_file(w, out, &e)) {
+	if (api_st_set_meta(w, "guide_scale", json, &e) ||
+	    api_st_set_meta(w, "guide_floor", floor_text, &e) || api_st_write_file(w, out, &e)) {
 		rc = fail(err, errlen, out, &e);
 		goto done;
 	}

@@ -15,8 +15,9 @@
  *   when known, spec (the data set's JSON spec) and vocab_ids (JSON
  *   array: the engine pattern / variant index of each vocabulary entry),
  *   which guided WFC (server/runner_nn.c) needs; guide_scale (JSON array
- *   of vocab numbers > 0, written by `wfc calibrate`): guided WFC
- *   multiplies entry v's probabilities by guide_scale[v] (guide_nn.c).
+ *   of vocab numbers > 0) and guide_floor (a number > 0), written together
+ *   by `wfc calibrate`: guided WFC's prior for entry v is guide_floor +
+ *   guide_scale[v] * p_v (guide_nn.c).
  * State file (DIR/state.safetensors, for --resume): the same metadata and
  *   "netG.<name>", "netD.<name>" for both state_dicts; the optimiser
  *   moments per parameter: "optG.exp_avg.<name>", "optG.exp_avg_sq.<name>"
@@ -75,6 +76,7 @@ typedef struct {
 	int32_t *vocab_ids; /* vocab entries, malloc'd; NULL when absent or malformed */
 	char source[256];   /* metadata "source" ("" when absent) */
 	float *guide_scale; /* vocab factors, malloc'd; NULL when the file has none */
+	float guide_floor;  /* > 0 when the file has one, else 0 */
 } nn_generator;
 
 /* From a file or a buffer; batch: the most samples per forward. */
@@ -85,9 +87,9 @@ int nn_generator_load_st(const api_safetensors *st, nn_backend *be, int batch, n
 void nn_generator_free(nn_generator *g);
 
 /* Copies generator file in to out with metadata "guide_scale" set to
- * scale (vocab finite factors > 0, vocab = the file's). out may be in:
- * the file is replaced atomically. */
-int nn_ckpt_write_guide_scale(const char *in, const char *out, const float *scale, int vocab,
-                              char *err, size_t errlen);
+ * scale (vocab finite factors > 0, vocab = the file's) and "guide_floor"
+ * to floor (finite, > 0). out may be in: the file is replaced atomically. */
+int nn_ckpt_write_guide(const char *in, const char *out, const float *scale, int vocab,
+                        float floor, char *err, size_t errlen);
 
 #endif

@@ -54,7 +54,7 @@ static int guided_counts(nn_generator *g, wfc_model *wm, wfc_state *st, const in
 			snprintf(err, errlen, "out of memory sampling the generator");
 			return -1;
 		}
-		if (srv_nn_set_priors(st, wm, g, x, SRV_NN_PRIOR_EPS, &we) != WFC_OK) {
+		if (srv_nn_set_priors(st, wm, g, x, srv_nn_floor(g), &we) != WFC_OK) {
 			snprintf(err, errlen, "the checkpoint's priors do not fit its spec: %s",
 			         we.message);
 			return -1;
@@ -71,21 +71,23 @@ static int guided_counts(nn_generator *g, wfc_model *wm, wfc_state *st, const in
 	return 0;
 }
 
-int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, int rounds,
-                     int count, long seed, float *scale, srv_nn_fit_report report, void *ctx,
-                     char *err, size_t errlen)
+int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, float floor,
+                     int rounds, int count, long seed, float *scale, srv_nn_fit_report report,
+                     void *ctx, char *err, size_t errlen)
 {
 	int V = g->vocab, S = g->cfg.size;
-	if (!(g->cfg.onehot && g->vocab_ids) || rounds < 1 || count < 1) {
-		snprintf(err, errlen, "%s", rounds < 1 || count < 1
-		                                ? "calibration needs at least one round and one grid"
-		                                : "calibration needs a onehot checkpoint with vocab_ids");
+	if (!(g->cfg.onehot && g->vocab_ids) || rounds < 1 || count < 1 || !(floor > 0)) {
+		snprintf(err, errlen, "%s",
+		         !(g->cfg.onehot && g->vocab_ids)
+		             ? "calibration needs a onehot checkpoint with vocab_ids"
+		             : "calibration needs at least one round, one grid and a floor > 0");
 		return -1;
 	}
 	wfc_model *wm = NULL;
 	wfc_state *st = NULL;
 	api_error e = {0};
 	wfc_error we = {{0}};
+	float own_floor = g->guide_floor;
 	float *own = g->guide_scale, *cur = malloc((size_t)V * sizeof *cur);
 	float *x = malloc((size_t)V * S * S * sizeof *x);
 	long *got = malloc((size_t)V * sizeof *got);
@@ -111,7 +113,9 @@ int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, 
 		if (g->vocab_ids[v] >= 0 && g->vocab_ids[v] < T) entry_of[g->vocab_ids[v]] = v;
 	for (int v = 0; v < V; v++)
 		cur[v] = own ? own[v] : 1.0f;
-	g->guide_scale = cur; /* what srv_nn_set_priors reads; own is back at the end */
+	/* what srv_nn_set_priors reads; g's own are back at the end */
+	g->guide_scale = cur;
+	g->guide_floor = floor;
 	double best = INFINITY;
 	for (int r = 0; r < rounds; r++) {
 		memset(got, 0, (size_t)V * sizeof *got);
@@ -140,6 +144,7 @@ int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, 
 	rc = 0;
 done:
 	g->guide_scale = own;
+	g->guide_floor = own_floor;
 	free(cur), free(x), free(got), free(entry_of);
 	wfc_state_destroy(st);
 	wfc_model_destroy(wm);

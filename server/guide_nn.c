@@ -25,6 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+float srv_nn_floor(const nn_generator *g)
+{
+	return g->guide_floor > 0 ? g->guide_floor : SRV_NN_PRIOR_EPS;
+}
+
 wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_generator *g,
                              const float *probs, float floor, wfc_error *err)
 {

@@ -51,6 +51,10 @@ struct cJSON;
  * 0, or 422/500 with p. srv_request_env.neural_parse. */
 int srv_nn_build_spec(const srv_request_env *env, struct cJSON *root, void *out, srv_problem *p);
 
+/* The floor of g's priors: its guide_floor (`wfc calibrate`), else
+ * SRV_NN_PRIOR_EPS. */
+float srv_nn_floor(const nn_generator *g);
+
 /* Sets st's priors from one generator output probs (vocab, size, size):
  * prior(cell, vocab_ids[v]) = floor + c_v p_v with c = g->guide_scale (1
  * when NULL), floor for every other pattern
@@ -60,18 +64,19 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
                              const float *probs, float floor, wfc_error *err);
 
 /* Guide scales (guide_fit.c, `wfc calibrate`): fits the factors c of
- * srv_nn_set_priors so that guided WFC (priors, no anchors, the spec built
- * once) uses each vocabulary entry as often as want[v] (V shares summing
- * to 1: the training set's). Each round draws count guided grids, seeds
- * seed .. seed + count - 1, and moves every factor by (want / got)^3,
- * starting from g's own scales (1 when it has none). scale (V, out): the
- * factors of the round whose histogram came closest, KL(want || got);
- * report (may be NULL) sees each round's factors and KL. g is used to
- * sample and is as it was on return. 0, or -1 with err. */
+ * srv_nn_set_priors at the given floor so that guided WFC (priors, no
+ * anchors, the spec built once) uses each vocabulary entry as often as
+ * want[v] (V shares summing to 1: the training set's). Each round draws
+ * count guided grids, seeds seed .. seed + count - 1, and moves every
+ * factor by (want / got)^3, starting from g's own scales (1 when it has
+ * none). scale (V, out): the factors of the round whose histogram came
+ * closest, KL(want || got); report (may be NULL) sees each round's factors
+ * and KL. g is used to sample and is as it was on return. 0, or -1 with
+ * err. */
 typedef void (*srv_nn_fit_report)(void *ctx, int round, double kl, const float *scale);
-int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, int rounds,
-                     int count, long seed, float *scale, srv_nn_fit_report report, void *ctx,
-                     char *err, size_t errlen);
+int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, float floor,
+                     int rounds, int count, long seed, float *scale, srv_nn_fit_report report,
+                     void *ctx, char *err, size_t errlen);
 
 /* Anchors (guide_nn.c): sets pins[cell] to the generator's most likely
  * pattern at every node where it agrees with its four neighbours' most

@@ -262,12 +262,13 @@ static void entry_json(srv_buf *b, const entry *e)
 	srv_buf_printf(b,
 	               ",\"status\":\"ready\",\"arch\":\"%s\",\"loss\":\"%s\",\"format\":\"%s\","
 	               "\"vocab\":%d,\"channels\":%d,\"size\":%d,\"latent\":%d,\"width\":%d,"
-	               "\"parameters\":%zu,\"steps\":%ld,\"guided\":%s,\"source\":",
+	               "\"parameters\":%zu,\"steps\":%ld,\"guided\":%s,\"calibrated\":%s,"
+	               "\"source\":",
 	               nn_arch_name(c->arch),
 	               nn_loss_name(nn_gan_loss(c)),
 	               c->onehot ? "onehot" : "rgb", g->vocab, c->channels,
 	               c->size, c->latent, c->width, param_count(&g->g), g->steps,
-	               guided ? "true" : "false");
+	               guided ? "true" : "false", guided && g->guide_scale ? "true" : "false");
 	srv_buf_json_str(b, g->source);
 	srv_buf_puts(b, ",\"device\":");
 	srv_buf_json_str(b, nn_backend_describe(e->model->be));

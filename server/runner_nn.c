@@ -168,7 +168,7 @@ static void run_guided(srv_model *m, const api_spec *spec, const nn_job *j, int3
 		goto done;
 	}
 	if (!(probs = sample(m, (uint64_t)(uint32_t)seed, 1, &out->error))) goto done;
-	if (srv_nn_set_priors(st, wm, g, probs, SRV_NN_PRIOR_EPS, &we) != WFC_OK) {
+	if (srv_nn_set_priors(st, wm, g, probs, srv_nn_floor(g), &we) != WFC_OK) {
 		srv_problem_set(&out->error, 500, "internal", NULL,
 		                "the checkpoint's priors do not fit its spec: %s", we.message);
 		goto done;

@@ -425,3 +425,62 @@ Test(nn_cli, gpu_terrain_script_trains_scores_and_keeps_the_state, .timeout = 18
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* `wfc calibrate` on the shipped generator and a small data set of its
+ * tileset: the copy keeps every weight and gains one scale per entry, the
+ * rounds are reported, and mismatched or missing input is refused. Needs
+ * the repository root (models/, library/). */
+Test(nn_cli, calibrate_writes_scales_beside_the_same_weights, .timeout = 120)
+{
+	const char *model = "models/terrain-islands.safetensors";
+	if (!getenv("WFC_CLI") || access(model, R_OK) != 0 ||
+	    access("library/samples.xml", R_OK) != 0)
+		cr_skip_test("needs WFC_CLI and the repository root");
+	char dir[64], data[128], other[128], out[128];
+	make_temp_dir(dir);
+	snprintf(data, sizeof data, "%s/terrain.safetensors", dir);
+	snprintf(other, sizeof other, "%s/rgb.safetensors", dir);
+	snprintf(out, sizeof out, "%s/calibrated.safetensors", dir);
+	cli_result r;
+	run_cli(&r, (const char *[]){"dataset", "--library", "Terrain-Islands", "--size", "64",
+	                             "--count", "16", "--format", "onehot", "--seed", "1", "-o",
+	                             data, NULL});
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_cli(&r, (const char *[]){"calibrate", model, "--data", data, "--rounds", "3", "--count",
+	                             "20", "-o", out, NULL});
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "round 1: histogram KL") && strstr(r.err, "round 3: histogram KL"),
+	          "%s", r.err);
+
+	api_safetensors a, b;
+	api_error e = {0};
+	cr_assert_eq(api_st_read_file(model, &a, &e), API_OK, "%s", e.message);
+	cr_assert_eq(api_st_read_file(out, &b, &e), API_OK, "%s", e.message);
+	cr_assert_eq(a.count, b.count);
+	for (int i = 0; i < a.count; i++) {
+		const api_st_tensor *y = api_st_find(&b, a.tensors[i].name);
+		cr_assert(y && y->count == a.tensors[i].count &&
+		              !memcmp(y->data, a.tensors[i].data, y->count * sizeof *y->data),
+		          "%s differs", a.tensors[i].name);
+	}
+	const char *scales = api_st_meta(&b, "guide_scale");
+	cr_assert_not_null(scales);
+	int n = 0;
+	for (const char *s = scales; *s; s++)
+		n += *s == ',';
+	cr_assert_eq(n + 1, 16, "%s", scales);
+	api_st_free(&a), api_st_free(&b);
+
+	/* a data set of another vocabulary, and missing options */
+	write_dataset(other);
+	run_cli(&r, (const char *[]){"calibrate", model, "--data", other, "-o", out, NULL});
+	cr_assert_eq(r.code, 2);
+	cr_assert(strstr(r.err, "is not the checkpoint's"), "%s", r.err);
+	run_cli(&r, (const char *[]){"calibrate", model, "-o", out, NULL});
+	cr_assert_eq(r.code, 2);
+	cr_assert(strstr(r.err, "--data"), "%s", r.err);
+	run_cli(&r, (const char *[]){"calibrate", model, "--data", data, "--rounds", "0", "-o", out,
+	                             NULL});
+	cr_assert_eq(r.code, 2);
+	cr_assert(strstr(r.err, "invalid value '0' for --rounds"), "%s", r.err);
+}

@@ -362,6 +362,107 @@ Test(nn_models, generator_checkpoint_round_trip)
 	free_dataset(&ds);
 }
 
+/* A copy of generator file in with metadata key set to text. */
+static void with_meta(const char *in, const char *out, const char *key, const char *text)
+{
+	api_safetensors st;
+	api_error e = {0};
+	cr_assert_eq(api_st_read_file(in, &st, &e), API_OK, "%s", e.message);
+	api_st_writer *w = api_st_writer_create();
+	for (int i = 0; i < st.count; i++)
+		cr_assert_eq(api_st_add(w, st.tensors[i].name, st.tensors[i].ndim, st.tensors[i].shape,
+		                        st.tensors[i].data, &e),
+		             API_OK);
+	for (int i = 0; i < st.meta_count; i++)
+		cr_assert_eq(api_st_set_meta(w, st.meta_keys[i], st.meta_values[i], &e), API_OK);
+	cr_assert_eq(api_st_set_meta(w, key, text, &e), API_OK);
+	cr_assert_eq(api_st_write_file(w, out, &e), API_OK, "%s", e.message);
+	api_st_writer_destroy(w);
+	api_st_free(&st);
+}
+
+/* guide scales (wfc calibrate) travel in the generator file's metadata:
+ * written beside the weights, read back exactly, malformed ones refused */
+Test(nn_models, guide_scale_round_trip_and_refusals)
+{
+	char err[256];
+	api_dataset ds = make_dataset(API_DATASET_ONEHOT, 4, 64, 3, 0, 2);
+	nn_gan_config c = tiny(NN_ARCH_DCGAN, 1, 3, 64);
+	nn_trainer t;
+	cr_assert_eq(nn_trainer_create(&t, &ds, &c, be, 11, err, sizeof err), 0, "%s", err);
+	nn_ckpt_info info = {.colors = ds.colors, .vocab = 3, .source = "test", .seed = 11};
+	const char *path = tmp_path("scale0.safetensors"), *out = tmp_path("scale1.safetensors");
+	cr_assert_eq(nn_ckpt_save_generator(path, &t.gan, &info, t.epoch, err, sizeof err), 0, "%s",
+	             err);
+	nn_generator g;
+	cr_assert_eq(nn_generator_load(path, be, 1, &g, err, sizeof err), 0, "%s", err);
+	cr_assert_null(g.guide_scale, "a file without guide_scale has none");
+	cr_assert_eq(g.guide_floor, 0.0f);
+	nn_generator_free(&g);
+
+	const float scale[3] = {0.25f, 3.0f, 17927.0625f};
+	cr_assert_eq(nn_ckpt_write_guide(path, out, scale, 3, 0.05f, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(nn_generator_load(out, be, 1, &g, err, sizeof err), 0, "%s", err);
+	cr_assert_not_null(g.guide_scale);
+	cr_assert_eq(g.guide_floor, 0.05f);
+	for (int v = 0; v < 3; v++)
+		cr_assert_eq(g.guide_scale[v], scale[v], "scale %d", v);
+	nn_generator_free(&g);
+	/* the weights and the other metadata are the input's */
+	api_safetensors a, b;
+	api_error e = {0};
+	cr_assert_eq(api_st_read_file(path, &a, &e), API_OK);
+	cr_assert_eq(api_st_read_file(out, &b, &e), API_OK);
+	cr_assert_eq(a.count, b.count);
+	for (int i = 0; i < a.count; i++) {
+		const api_st_tensor *y = api_st_find(&b, a.tensors[i].name);
+		cr_assert_not_null(y, "%s lost", a.tensors[i].name);
+		cr_assert_eq(y->count, a.tensors[i].count);
+		cr_assert_eq(memcmp(y->data, a.tensors[i].data, y->count * sizeof *y->data), 0);
+	}
+	cr_assert_eq(b.meta_count, a.meta_count + 2);
+	for (int i = 0; i < a.meta_count; i++)
+		cr_assert_str_eq(api_st_meta(&b, a.meta_keys[i]), a.meta_values[i]);
+	api_st_free(&a), api_st_free(&b);
+	/* rewriting a file in place replaces its scales */
+	const float again[3] = {1, 1, 2};
+	cr_assert_eq(nn_ckpt_write_guide(out, out, again, 3, 0.001f, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(nn_generator_load(out, be, 1, &g, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(g.guide_scale[2], 2.0f);
+	cr_assert_eq(g.guide_floor, 0.001f);
+	nn_generator_free(&g);
+
+	/* the writer refuses what the reader would */
+	const float bad[3] = {1, 0, 1}, nan3[3] = {1, NAN, 1};
+	cr_assert_neq(nn_ckpt_write_guide(path, out, scale, 2, 0.001f, err, sizeof err), 0);
+	cr_assert(strstr(err, "2 guide scales for a vocabulary of 3"), "%s", err);
+	cr_assert_neq(nn_ckpt_write_guide(path, out, bad, 3, 0.001f, err, sizeof err), 0);
+	cr_assert(strstr(err, "scale 1 is 0"), "%s", err);
+	cr_assert_neq(nn_ckpt_write_guide(path, out, nan3, 3, 0.001f, err, sizeof err), 0);
+	cr_assert_neq(nn_ckpt_write_guide(path, out, scale, 3, 0, err, sizeof err), 0);
+	cr_assert(strstr(err, "guide floor 0"), "%s", err);
+	/* and a file whose scales are malformed does not load */
+	const char *texts[] = {"[1,2]", "[1,2,3,4]", "[1,-2,3]", "[1,0,3]", "[1,\"2\",3]",
+	                       "{\"a\":1}", "not json", "[1,2,1e40]", ""};
+	for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+		with_meta(path, out, "guide_scale", texts[k]);
+		cr_assert_neq(nn_generator_load(out, be, 1, &g, err, sizeof err), 0, "'%s' loaded",
+		              texts[k]);
+		cr_assert(strstr(err, "guide_scale must be a JSON array of 3"), "'%s': %s", texts[k],
+		          err);
+	}
+	const char *floors[] = {"0", "-1", "x", "1e7", "0.1x", "", "nan"};
+	for (size_t k = 0; k < sizeof floors / sizeof *floors; k++) {
+		with_meta(path, out, "guide_floor", floors[k]);
+		cr_assert_neq(nn_generator_load(out, be, 1, &g, err, sizeof err), 0, "'%s' loaded",
+		              floors[k]);
+		cr_assert(strstr(err, "guide_floor must be a number > 0"), "'%s': %s", floors[k], err);
+	}
+	unlink(path), unlink(out);
+	nn_trainer_destroy(&t);
+	free_dataset(&ds);
+}
+
 static void resume_equals_uninterrupted(nn_arch arch, nn_loss loss, int onehot, int size)
 {
 	char err[256];

@@ -133,6 +133,8 @@ Test(models, list_get_and_reload)
 	cr_assert_gt(it_num(tiny, "fileSize"), 4 * it_num(tiny, "parameters") - 1);
 	cr_assert_str_eq(it_str(tiny, "source"), ENTRY);
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tiny, "guided")));
+	cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(tiny, "calibrated")),
+	          "no guide scales in a freshly trained checkpoint");
 	cr_assert(strstr(it_str(tiny, "device"), "cpu") || strstr(it_str(tiny, "device"), "cuda"));
 	const cJSON *broken = model_named(list, "broken");
 	cr_assert(broken, "a file that does not load is listed");
@@ -647,6 +649,8 @@ Test(models, the_shipped_checkpoint_serves_out_of_the_box)
 	cr_assert_str_eq(it_str(m, "status"), "ready");
 	cr_assert_str_eq(it_str(m, "source"), ENTRY);
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "guided")));
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "calibrated")),
+	          "the shipped checkpoint carries its guide scales (wfc calibrate)");
 	cr_assert_leq(it_num(m, "fileSize"), 10e6, "the issue's limit: 10 MB");
 	cJSON_Delete(m);
 
