@@ -34,10 +34,11 @@ static const char usage[] =
     "Options: --rounds R (default 25), --device auto|cpu|cuda (default cpu),\n"
     "--threads T\n";
 
-static void report(void *ctx, int round, double kl, const float *scale)
+static int report(void *ctx, int round, double kl, const float *scale)
 {
 	(void)ctx, (void)scale;
 	fprintf(stderr, "wfc calibrate: round %d: histogram KL %.6f\n", round, kl);
+	return 0;
 }
 
 /* The data set's share of each vocabulary entry, after checking that it
@@ -54,16 +55,12 @@ static double *entry_shares(const api_dataset *ds, const nn_generator *g, char *
 		         ds->vocab, ds->size, ds->size, g->vocab, g->cfg.size, g->cfg.size);
 		return NULL;
 	}
-	double *want = calloc((size_t)ds->vocab, sizeof *want);
+	double *want = malloc((size_t)ds->vocab * sizeof *want);
 	if (!want) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	size_t cells = (size_t)ds->count * ds->size * ds->size, used = 0;
-	for (size_t i = 0; i < cells; i++)
-		if (ds->states[i] >= 0 && ds->states[i] < ds->vocab) want[ds->states[i]]++, used++;
-	for (int v = 0; v < ds->vocab; v++)
-		want[v] = used ? want[v] / (double)used : 0;
+	srv_nn_data_shares(ds, want);
 	return want;
 }
 

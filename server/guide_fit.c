@@ -132,7 +132,11 @@ int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, 
 			best = kl;
 			memcpy(scale, cur, (size_t)V * sizeof *scale);
 		}
-		if (report) report(ctx, r + 1, kl, cur);
+		if (report && report(ctx, r + 1, kl, cur)) {
+			snprintf(err, errlen, "calibration stopped after round %d", r + 1);
+			rc = 1;
+			goto done;
+		}
 		for (int v = 0; v < V; v++) {
 			double share = ((double)got[v] + 0.5) / ((double)total + 0.5 * V);
 			double step = pow(want[v] / share, GAIN);
@@ -149,4 +153,15 @@ done:
 	wfc_state_destroy(st);
 	wfc_model_destroy(wm);
 	return rc;
+}
+
+void srv_nn_data_shares(const api_dataset *ds, double *want)
+{
+	size_t cells = (size_t)ds->count * ds->size * ds->size, used = 0;
+	for (int v = 0; v < ds->vocab; v++)
+		want[v] = 0;
+	for (size_t i = 0; i < cells; i++)
+		if (ds->states[i] >= 0 && ds->states[i] < ds->vocab) want[ds->states[i]]++, used++;
+	for (int v = 0; v < ds->vocab; v++)
+		want[v] = used ? want[v] / (double)used : 0;
 }

@@ -36,6 +36,7 @@
 #ifndef SRV_JOBS_NN_H
 #define SRV_JOBS_NN_H
 
+#include "../api/dataset.h"
 #include "models.h"
 #include "request.h"
 #include "runner.h"
@@ -73,10 +74,16 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
  * closest, KL(want || got); report (may be NULL) sees each round's factors
  * and KL. g is used to sample and is as it was on return. 0, or -1 with
  * err. */
-typedef void (*srv_nn_fit_report)(void *ctx, int round, double kl, const float *scale);
+typedef int (*srv_nn_fit_report)(void *ctx, int round, double kl, const float *scale);
 int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, float floor,
                      int rounds, int count, long seed, float *scale, srv_nn_fit_report report,
                      void *ctx, char *err, size_t errlen);
+/* (report returns nonzero to stop: srv_nn_fit_scale then returns 1 with
+ * scale left as the closest round so far.) */
+
+/* want[v] (ds->vocab of them): the share of ds's cells that hold entry v,
+ * the target of srv_nn_fit_scale. */
+void srv_nn_data_shares(const api_dataset *ds, double *want);
 
 /* Anchors (guide_nn.c): sets pins[cell] to the generator's most likely
  * pattern at every node where it agrees with its four neighbours' most

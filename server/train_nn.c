@@ -6,6 +6,7 @@
 #include "../api/dataset_gen.h"
 #include "../api/json_spec.h"
 #include "../api/library.h"
+#include "../nn/checkpoint.h"
 #include "../nn/train.h"
 #include "buf.h"
 #include "clock.h"
@@ -26,7 +27,7 @@
 
 typedef struct {
 	char id[SRV_ID_MAX]; /* "" = free */
-	const char *phase;   /* "dataset", "training", "saving" */
+	const char *phase;   /* "dataset", "training", "calibrating", "saving" */
 	long step, total;
 	int epoch;
 	float loss_d, loss_g;
@@ -113,6 +114,51 @@ static int get_int(const cJSON *root, const char *key, long lo, long hi, long *o
 	return 0;
 }
 
+/* "calibrate": {"floor", "rounds", "count"}, each optional: guide scales
+ * fitted after the training (guide_fit.c). Fills the three; 0 or 422. */
+static int get_calibrate(const cJSON *cal, double *floor_out, long *rounds, long *count,
+                         srv_problem *p)
+{
+	*floor_out = 0.3, *rounds = 25, *count = 200;
+	if (!cJSON_IsObject(cal))
+		return bad(p, "/calibrate",
+		           "'calibrate' must be an object: {\"floor\", \"rounds\", \"count\"}, each "
+		           "optional");
+	for (const cJSON *c = cal->child; c; c = c->next)
+		if (strcmp(c->string, "floor") && strcmp(c->string, "rounds") &&
+		    strcmp(c->string, "count")) {
+			char ptr[160];
+			snprintf(ptr, sizeof ptr, "/calibrate/%.140s", c->string);
+			return srv_problem_set(p, 422, "invalid-spec", ptr,
+			                       "unknown field '%.100s' (fields: floor, rounds, count)",
+			                       c->string);
+		}
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(cal, "floor");
+	if (f) {
+		double d = cJSON_IsNumber(f) ? f->valuedouble : NAN;
+		if (!(d > 0 && d <= 1e6))
+			return bad(p, "/calibrate/floor", "'floor' must be a number > 0 and <= 1e6");
+		*floor_out = d;
+	}
+	static const struct {
+		const char *key;
+		long hi;
+	} ints[] = {{"rounds", 100}, {"count", 1000}};
+	for (int i = 0; i < 2; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(cal, ints[i].key);
+		if (!v) continue;
+		double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+		char ptr[32];
+		snprintf(ptr, sizeof ptr, "/calibrate/%s", ints[i].key);
+		if (!isfinite(d) || d != floor(d) || d < 1 || d > (double)ints[i].hi)
+			return srv_problem_set(p, 422, "invalid-spec", ptr,
+			                       "'%s' must be an integer from 1 to %ld", ints[i].key,
+			                       ints[i].hi);
+		*(i ? count : rounds) = (long)d;
+	}
+	return 0;
+}
+
 static const char *get_str(const cJSON *root, const char *key, const char *def)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
@@ -122,9 +168,9 @@ static const char *get_str(const cJSON *root, const char *key, const char *def)
 static int train_request(const srv_request_env *env, const srv_nn_train_limits *lim, cJSON *root,
                          srv_job_request *out, srv_problem *p)
 {
-	static const char *const keys[] = {"library", "spec",  "format",      "arch",
-	                                   "loss",    "epochs", "count",      "name",
-	                                   "width",   "seed",  "timeLimitMs"};
+	static const char *const keys[] = {"library", "spec",  "format", "arch",
+	                                   "loss",    "epochs", "count", "name",
+	                                   "width",   "seed",  "calibrate", "timeLimitMs"};
 	for (const cJSON *c = root->child; c; c = c->next) {
 		bool known = false;
 		for (size_t i = 0; i < sizeof keys / sizeof keys[0] && !known; i++)
@@ -140,7 +186,7 @@ static int train_request(const srv_request_env *env, const srv_nn_train_limits *
 			    n > 1 ? "field '%.100s' is given twice"
 			          : "unknown field '%.100s' (fields: library or spec, "
 			            "name, format, arch, loss, epochs, count, width, seed, "
-			            "timeLimitMs)",
+			            "calibrate, timeLimitMs)",
 			    c->string);
 		}
 	}
@@ -180,6 +226,14 @@ static int train_request(const srv_request_env *env, const srv_nn_train_limits *
 	if (!rc) rc = get_int(root, "seed", 0, INT32_MAX, &seed, p);
 	if (!rc) rc = get_int(root, "timeLimitMs", 1, env->max_time_limit_ms, &tl, p);
 	if (rc) return rc;
+	const cJSON *cal = cJSON_GetObjectItemCaseSensitive(root, "calibrate");
+	double cal_floor = 0;
+	long cal_rounds = 0, cal_count = 0;
+	if (cal && (rc = get_calibrate(cal, &cal_floor, &cal_rounds, &cal_count, p))) return rc;
+	if (cal && strcmp(format, "onehot"))
+		return bad(p, "/calibrate",
+		           "calibration needs format \"onehot\": guide scales are per vocabulary "
+		           "entry");
 
 	const cJSON *lib = cJSON_GetObjectItemCaseSensitive(root, "library");
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(root, "spec");
@@ -218,6 +272,12 @@ static int train_request(const srv_request_env *env, const srv_nn_train_limits *
 	cJSON_AddNumberToObject(nj, "epochs", (double)epochs);
 	cJSON_AddNumberToObject(nj, "count", (double)count);
 	cJSON_AddNumberToObject(nj, "width", (double)width);
+	if (cal) {
+		cJSON *cj = cJSON_AddObjectToObject(nj, "calibrate");
+		cJSON_AddNumberToObject(cj, "floor", cal_floor);
+		cJSON_AddNumberToObject(cj, "rounds", (double)cal_rounds);
+		cJSON_AddNumberToObject(cj, "count", (double)cal_count);
+	}
 	cJSON_AddStringToObject(nj, "source",
 	                        lib               ? lib->valuestring
 	                        : out->spec->name ? out->spec->name
@@ -263,7 +323,8 @@ int srv_nn_train_request(const srv_request_env *env, const srv_nn_train_limits *
 typedef struct {
 	const char *id;
 	srv_run_control *ctl;
-	int stop; /* SRV_CANCEL_* seen */
+	int stop;       /* SRV_CANCEL_* seen */
+	long rounds;    /* calibration rounds after the training, 0: none */
 } train_ctx;
 
 static int should_stop(train_ctx *c)
@@ -290,10 +351,59 @@ static int on_step(void *ctx, const nn_train_progress *pr)
 	train_ctx *c = ctx;
 	slot_set(c->id, "training", pr->step, pr->total_steps, pr->epoch, pr->loss_d, pr->loss_g,
 	         pr->seconds);
+	/* progress: the data set 10%, the training the rest, or 80% of it when
+	 * calibration follows */
+	double share = c->rounds ? 8e5 : 9e5;
 	if (c->ctl->progress_ppm)
 		atomic_store(c->ctl->progress_ppm,
-		             (unsigned)(1e5 + 9e5 * (double)pr->step / (double)pr->total_steps));
+		             (unsigned)(1e5 + share * (double)pr->step / (double)pr->total_steps));
 	return should_stop(c) != 0;
+}
+
+static int on_round(void *ctx, int round, double kl, const float *scale)
+{
+	(void)kl, (void)scale;
+	train_ctx *c = ctx;
+	slot_set(c->id, "calibrating", round, c->rounds, 0, 0, 0, 0);
+	if (c->ctl->progress_ppm)
+		atomic_store(c->ctl->progress_ppm, (unsigned)(9e5 + 1e5 * round / c->rounds));
+	return should_stop(c) != 0;
+}
+
+/* Fits guide scales for the generator file at path (written just now) on
+ * ds, its data set, and writes them into it. 0, 1 when stopped, -1 with
+ * err. */
+static int calibrate(train_ctx *c, const char *path, const api_dataset *ds, nn_backend *be,
+                     double floor_v, long count, int32_t seed, char *err, size_t errlen)
+{
+	nn_generator g;
+	if (nn_generator_load(path, be, 1, &g, err, errlen)) return -1;
+	api_spec spec;
+	api_error e = {0};
+	double *want = malloc((size_t)g.vocab * sizeof *want);
+	float *scale = malloc((size_t)g.vocab * sizeof *scale);
+	int rc = -1;
+	if (!want || !scale || !g.spec_json || ds->vocab != g.vocab) {
+		snprintf(err, errlen, "calibration: %s",
+		         !want || !scale  ? "out of memory"
+		         : !g.spec_json   ? "the checkpoint has no spec"
+		                          : "the data set does not fit the checkpoint");
+	} else if (api_spec_from_json(g.spec_json, strlen(g.spec_json), NULL, &spec, &e) !=
+	           API_OK) {
+		snprintf(err, errlen, "calibration: the checkpoint's spec: %.400s", e.message);
+	} else {
+		srv_nn_data_shares(ds, want);
+		/* seeds past the data set's, so no guided level repeats a training grid */
+		rc = srv_nn_fit_scale(&g, &spec, want, (float)floor_v, (int)c->rounds, (int)count,
+		                      (long)(uint32_t)seed + ds->count + 100000, scale, on_round, c,
+		                      err, errlen);
+		if (rc == 0)
+			rc = nn_ckpt_write_guide(path, path, scale, g.vocab, (float)floor_v, err, errlen);
+		api_spec_free(&spec);
+	}
+	free(want), free(scale);
+	nn_generator_free(&g);
+	return rc;
 }
 
 static void stopped(srv_job_outcome *out, int reason, int64_t limit_ms)
@@ -319,9 +429,17 @@ void srv_run_train(srv_models *models, const api_spec *spec, const char *neural,
 {
 	char name[SRV_MODEL_NAME_MAX] = "", format[16] = "onehot", arch[16] = "dcgan",
 	     loss[16] = "bce", source[256] = "";
-	long epochs = 1, count = 1, width = 0;
+	long epochs = 1, count = 1, width = 0, cal_rounds = 0, cal_count = 0;
+	double cal_floor = 0;
 	cJSON *nj = cJSON_Parse(neural);
-	const cJSON *v;
+	const cJSON *v, *cal = cJSON_GetObjectItemCaseSensitive(nj, "calibrate");
+	bool calibrated = cal != NULL; /* nj is gone below */
+	if (cal) {
+		if ((v = cJSON_GetObjectItemCaseSensitive(cal, "floor"))) cal_floor = v->valuedouble;
+		if ((v = cJSON_GetObjectItemCaseSensitive(cal, "rounds")))
+			cal_rounds = (long)v->valuedouble;
+		if ((v = cJSON_GetObjectItemCaseSensitive(cal, "count"))) cal_count = (long)v->valuedouble;
+	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(nj, "name")) && cJSON_IsString(v))
 		snprintf(name, sizeof name, "%s", v->valuestring);
 	if ((v = cJSON_GetObjectItemCaseSensitive(nj, "format")) && cJSON_IsString(v))
@@ -340,7 +458,8 @@ void srv_run_train(srv_models *models, const api_spec *spec, const char *neural,
 	nn_loss l = NN_LOSS_BCE;
 	const char *dir = srv_models_dir(models);
 	if (!srv_model_name_valid(name) || nn_arch_parse(arch, &a) || nn_loss_parse(loss, &l) ||
-	    epochs < 1 || count < 1) {
+	    epochs < 1 || count < 1 ||
+	    (calibrated && !(cal_floor > 0 && cal_rounds >= 1 && cal_count >= 1))) {
 		srv_problem_set(&out->error, 500, "internal", NULL, "the training job is damaged");
 		return;
 	}
@@ -349,7 +468,7 @@ void srv_run_train(srv_models *models, const api_spec *spec, const char *neural,
 		                "the server has no models directory (--models DIR) to save into");
 		return;
 	}
-	train_ctx c = {id ? id : "", ctl, 0};
+	train_ctx c = {id ? id : "", ctl, 0, calibrated ? cal_rounds : 0};
 	slot_set(c.id, "dataset", 0, count, 0, 0, 0, 0);
 	api_dataset ds;
 	api_error e = {0};
@@ -410,6 +529,18 @@ void srv_run_train(srv_models *models, const api_spec *spec, const char *neural,
 		srv_problem_set(&out->error, 500, "internal", NULL, "saving the model failed");
 		unlink(tmp);
 		goto done;
+	}
+	if (c.rounds) {
+		int cr = calibrate(&c, tmp, &ds, be, cal_floor, cal_count, seed, err, sizeof err);
+		if (cr) {
+			if (cr > 0)
+				stopped(out, c.stop, ctl->time_limit_ms);
+			else
+				srv_problem_set(&out->error, 500, "internal", NULL, "%s", err);
+			unlink(tmp);
+			goto done;
+		}
+		slot_set(c.id, "saving", t.gan.step, total, t.epoch, t.loss_d, t.loss_g, t.seconds);
 	}
 	/* link() refuses to replace a model saved meanwhile under the same name */
 	if (link(tmp, path) != 0) {

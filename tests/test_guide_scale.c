@@ -143,10 +143,17 @@ static double kl(const double *p, const double *q, int V)
 	return k;
 }
 
-static void count_rounds(void *ctx, int round, double k, const float *scale)
+static int count_rounds(void *ctx, int round, double k, const float *scale)
 {
 	(void)k, (void)scale;
 	*(int *)ctx = round;
+	return 0;
+}
+
+static int stop_after_two(void *ctx, int round, double k, const float *scale)
+{
+	(void)ctx, (void)k, (void)scale;
+	return round >= 2;
 }
 
 Test(guide_scale, the_fit_brings_guided_output_to_the_target_mix, .timeout = 120)
@@ -191,6 +198,13 @@ Test(guide_scale, the_fit_brings_guided_output_to_the_target_mix, .timeout = 120
 	double after = kl(want, got, V);
 	cr_assert_lt(after, before / 2, "tile mix KL %.6f unscaled, %.6f with the fitted scales",
 	             before, after);
+
+	/* a report that says stop ends the fit after its round */
+	cr_assert_eq(srv_nn_fit_scale(&g, &spec, want, SRV_NN_PRIOR_EPS, 8, 10, 900000, fit,
+	                              stop_after_two, NULL, err, sizeof err),
+	             1);
+	cr_assert(strstr(err, "stopped after round 2"), "%s", err);
+	cr_assert_null(g.guide_scale);
 
 	/* refusals */
 	cr_assert_neq(srv_nn_fit_scale(&g, &spec, want, SRV_NN_PRIOR_EPS, 0, 100, 1, fit, NULL, NULL,

@@ -524,6 +524,42 @@ Test(models, training_over_http)
 	/* the new model serves jobs */
 	cJSON_Delete(run_job(&s, "{\"model\":\"guided\",\"checkpoint\":\"trained\",\"seed\":1}"));
 
+	/* "calibrate": guide scales fitted after the training (wfc calibrate) */
+	it_post(&s, &rs, "/v1/models",
+	        "{\"library\":\"" ENTRY "\",\"name\":\"calibrated\",\"count\":4,\"epochs\":1,"
+	        "\"width\":4,\"seed\":2,\"calibrate\":{\"floor\":0.3,\"rounds\":2,\"count\":3}}");
+	it_expect_status(&rs, 202);
+	job = it_json(&rs);
+	http_response_free(&rs);
+	snprintf(id, sizeof id, "%s", it_str(job, "id"));
+	cJSON_Delete(job);
+	job = it_wait_done(&s, id, 120);
+	cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s", cJSON_PrintUnformatted(job));
+	cJSON_Delete(job);
+	m = model_info(&s, "calibrated");
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "calibrated")));
+	cJSON_Delete(m);
+	m = model_info(&s, "trained");
+	cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(m, "calibrated")));
+	cJSON_Delete(m);
+	cJSON_Delete(run_job(&s, "{\"model\":\"guided\",\"checkpoint\":\"calibrated\",\"seed\":1}"));
+	static const struct {
+		const char *body, *pointer;
+	} bad_calibrate[] = {
+	    {"{\"library\":\"" ENTRY "\",\"name\":\"z\",\"calibrate\":5}", "/calibrate"},
+	    {"{\"library\":\"" ENTRY "\",\"name\":\"z\",\"format\":\"rgb\",\"calibrate\":{}}",
+	     "/calibrate"},
+	    {"{\"library\":\"" ENTRY "\",\"name\":\"z\",\"calibrate\":{\"floor\":0}}",
+	     "/calibrate/floor"},
+	    {"{\"library\":\"" ENTRY "\",\"name\":\"z\",\"calibrate\":{\"rounds\":0}}",
+	     "/calibrate/rounds"},
+	    {"{\"library\":\"" ENTRY "\",\"name\":\"z\",\"calibrate\":{\"count\":1001}}",
+	     "/calibrate/count"},
+	    {"{\"library\":\"" ENTRY "\",\"name\":\"z\",\"calibrate\":{\"gain\":3}}",
+	     "/calibrate/gain"}};
+	for (size_t i = 0; i < sizeof bad_calibrate / sizeof bad_calibrate[0]; i++)
+		refused_at(&s, "/v1/models", bad_calibrate[i].body, bad_calibrate[i].pointer);
+
 	/* the Wasserstein objectives: 8 examples, 1 epoch = 4 batches of 2 */
 	static const char *const objectives[] = {"wasserstein", "wasserstein-sn", "wasserstein-gp"};
 	for (size_t i = 0; i < 3; i++) {
