@@ -43,12 +43,11 @@ static int report(void *ctx, int round, double kl, const float *scale)
 
 /* The data set's share of each vocabulary entry, after checking that it
  * is the generator's data (same vocabulary, same engine indices). */
-static double *entry_shares(const api_dataset *ds, const nn_generator *g, char *err,
-                            size_t errlen)
+static double *entry_shares(const api_dataset *ds, const nn_generator *g, char *err, size_t errlen)
 {
 	if (ds->vocab != g->vocab || ds->size != g->cfg.size ||
-	    (ds->vocab_ids && memcmp(ds->vocab_ids, g->vocab_ids,
-	                             (size_t)ds->vocab * sizeof *ds->vocab_ids))) {
+	    (ds->vocab_ids &&
+	     memcmp(ds->vocab_ids, g->vocab_ids, (size_t)ds->vocab * sizeof *ds->vocab_ids))) {
 		snprintf(err, errlen,
 		         "the data set (vocabulary %d, %dx%d) is not the checkpoint's (vocabulary "
 		         "%d, %dx%d, or other vocab_ids)",
@@ -68,7 +67,7 @@ int cli_calibrate(int argc, char **argv)
 {
 	const char *ckpt = NULL, *data = NULL, *out = NULL, *device = "cpu";
 	long rounds = 25, count = 1000, seed = 900000, threads = 1;
-	double floor = 0;
+	double prior_floor = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
@@ -77,7 +76,8 @@ int cli_calibrate(int argc, char **argv)
 		}
 		if (o[0] != '-') {
 			if (ckpt) {
-				fprintf(stderr, "wfc calibrate: more than one checkpoint given ('%s')\n",
+				fprintf(stderr,
+				        "wfc calibrate: more than one checkpoint given ('%s')\n",
 				        o);
 				return CLI_BAD_INPUT;
 			}
@@ -97,8 +97,8 @@ int cli_calibrate(int argc, char **argv)
 			device = v;
 		else if (!strcmp(o, "--floor")) {
 			char *end;
-			floor = strtod(v, &end);
-			ok = *v && !*end && floor > 0 && floor <= 1e6;
+			prior_floor = strtod(v, &end);
+			ok = *v && !*end && prior_floor > 0 && prior_floor <= 1e6;
 		} else if (!strcmp(o, "--rounds"))
 			ok = cli_parse_int(v, 1, 1000, &rounds);
 		else if (!strcmp(o, "--count"))
@@ -109,7 +109,8 @@ int cli_calibrate(int argc, char **argv)
 			ok = cli_parse_int(v, 0, 1024, &threads);
 		else {
 			fprintf(stderr,
-			        "wfc calibrate: unknown option '%s' (see wfc calibrate --help)\n", o);
+			        "wfc calibrate: unknown option '%s' (see wfc calibrate --help)\n",
+			        o);
 			return CLI_BAD_INPUT;
 		}
 		if (!ok) {
@@ -140,8 +141,9 @@ int cli_calibrate(int argc, char **argv)
 		return CLI_BAD_INPUT;
 	}
 	if (!(g.cfg.onehot && g.spec_json && g.vocab_ids)) {
-		fprintf(stderr, "wfc calibrate: %s is not a guided model (it needs the onehot "
-		                "format, its data set's spec and vocab_ids)\n",
+		fprintf(stderr,
+		        "wfc calibrate: %s is not a guided model (it needs the onehot "
+		        "format, its data set's spec and vocab_ids)\n",
 		        ckpt);
 		goto done;
 	}
@@ -164,7 +166,7 @@ int cli_calibrate(int argc, char **argv)
 		rc = CLI_FAILURE;
 		goto done;
 	}
-	float f = floor > 0 ? (float)floor : srv_nn_floor(&g);
+	float f = prior_floor > 0 ? (float)prior_floor : srv_nn_floor(&g);
 	if (srv_nn_fit_scale(&g, &spec, want, f, (int)rounds, (int)count, seed, scale, report, NULL,
 	                     err, sizeof err) ||
 	    nn_ckpt_write_guide(ckpt, out, scale, g.vocab, f, err, sizeof err)) {

@@ -71,12 +71,12 @@ static int guided_counts(nn_generator *g, wfc_model *wm, wfc_state *st, const in
 	return 0;
 }
 
-int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, float floor,
+int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, float prior_floor,
                      int rounds, int count, long seed, float *scale, srv_nn_fit_report report,
                      void *ctx, char *err, size_t errlen)
 {
 	int V = g->vocab, S = g->cfg.size;
-	if (!(g->cfg.onehot && g->vocab_ids) || rounds < 1 || count < 1 || !(floor > 0)) {
+	if (!(g->cfg.onehot && g->vocab_ids) || rounds < 1 || count < 1 || !(prior_floor > 0)) {
 		snprintf(err, errlen, "%s",
 		         !(g->cfg.onehot && g->vocab_ids)
 		             ? "calibration needs a onehot checkpoint with vocab_ids"
@@ -99,7 +99,8 @@ int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, 
 	}
 	if (api_spec_build_model(spec, &wm, &e) != API_OK ||
 	    wfc_state_create(wm, &st, &we) != WFC_OK) {
-		snprintf(err, errlen, "the checkpoint's spec: %s", e.message[0] ? e.message : we.message);
+		snprintf(err, errlen, "the checkpoint's spec: %s",
+		         e.message[0] ? e.message : we.message);
 		goto done;
 	}
 	int T = wfc_model_pattern_count(wm);
@@ -115,7 +116,7 @@ int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, 
 		cur[v] = own ? own[v] : 1.0f;
 	/* what srv_nn_set_priors reads; g's own are back at the end */
 	g->guide_scale = cur;
-	g->guide_floor = floor;
+	g->guide_floor = prior_floor;
 	double best = INFINITY;
 	for (int r = 0; r < rounds; r++) {
 		memset(got, 0, (size_t)V * sizeof *got);
@@ -140,7 +141,9 @@ int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, 
 		for (int v = 0; v < V; v++) {
 			double share = ((double)got[v] + 0.5) / ((double)total + 0.5 * V);
 			double step = pow(want[v] / share, GAIN);
-			step = step > FACTOR_STEP ? FACTOR_STEP : step < 1 / FACTOR_STEP ? 1 / FACTOR_STEP : step;
+			step = step > FACTOR_STEP       ? FACTOR_STEP
+			       : step < 1 / FACTOR_STEP ? 1 / FACTOR_STEP
+			                                : step;
 			double c = cur[v] * step;
 			cur[v] = (float)(c > SCALE_MAX ? SCALE_MAX : c < SCALE_MIN ? SCALE_MIN : c);
 		}

@@ -21,11 +21,11 @@
  *     colour): one grid {"width","height","legend","grid"} for count 1,
  *     {"seed","samples":[grid,...]} otherwise.
  *   guided: sample 0 of the seed gives p(v | cell), softmax over the
- *     vocabulary; prior(cell, vocab_ids[v]) = c_v p_v + SRV_NN_PRIOR_EPS
- *     (c_v the checkpoint's guide_scale, fitted by srv_nn_fit_scale; 1
- *     when it has none) and
- *     every other pattern gets SRV_NN_PRIOR_EPS, so nothing is ruled out
- *     and the output is valid by construction; then the pins and, with
+ *     vocabulary; prior(cell, vocab_ids[v]) = floor + c_v p_v and every
+ *     other pattern gets the floor, so nothing is ruled out and the
+ *     output is valid by construction (c and the floor: the checkpoint's
+ *     guide_scale and guide_floor, fitted by srv_nn_fit_scale; else 1 and
+ *     SRV_NN_PRIOR_EPS); then the pins and, with
  *     "anchors", the generator's locally right cells (guide_nn.c), then
  *     WFC (fast mode, attempt k with seed + k). Pins that cannot all hold fail
  *     the job with 422 at /pins naming the cell.
@@ -75,7 +75,7 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
  * and KL. g is used to sample and is as it was on return. 0, or -1 with
  * err. */
 typedef int (*srv_nn_fit_report)(void *ctx, int round, double kl, const float *scale);
-int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, float floor,
+int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, float prior_floor,
                      int rounds, int count, long seed, float *scale, srv_nn_fit_report report,
                      void *ctx, char *err, size_t errlen);
 /* (report returns nonzero to stop: srv_nn_fit_scale then returns 1 with

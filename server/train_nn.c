@@ -168,8 +168,8 @@ static const char *get_str(const cJSON *root, const char *key, const char *def)
 static int train_request(const srv_request_env *env, const srv_nn_train_limits *lim, cJSON *root,
                          srv_job_request *out, srv_problem *p)
 {
-	static const char *const keys[] = {"library", "spec",  "format", "arch",
-	                                   "loss",    "epochs", "count", "name",
+	static const char *const keys[] = {"library", "spec",  "format",    "arch",
+	                                   "loss",    "epochs", "count",    "name",
 	                                   "width",   "seed",  "calibrate", "timeLimitMs"};
 	for (const cJSON *c = root->child; c; c = c->next) {
 		bool known = false;
@@ -323,8 +323,8 @@ int srv_nn_train_request(const srv_request_env *env, const srv_nn_train_limits *
 typedef struct {
 	const char *id;
 	srv_run_control *ctl;
-	int stop;       /* SRV_CANCEL_* seen */
-	long rounds;    /* calibration rounds after the training, 0: none */
+	int stop;    /* SRV_CANCEL_* seen */
+	long rounds; /* calibration rounds after the training, 0: none */
 } train_ctx;
 
 static int should_stop(train_ctx *c)

@@ -40,8 +40,8 @@ static long cells_holding(wfc_model *m, const nn_generator *g, int t, int runs)
 		cr_assert_eq(wfc_generate(s, r, 10, true, -1, NULL, NULL), WFC_OK);
 		wfc_render(s, img);
 		char why[256] = "";
-		cr_assert(vld_check_overlapping(sample, ROOMS_SIDE, ROOMS_SIDE, 3, true, 8, img, SIDE,
-		                                SIDE, true, why, sizeof why),
+		cr_assert(vld_check_overlapping(sample, ROOMS_SIDE, ROOMS_SIDE, 3, true, 8, img,
+		                                SIDE, SIDE, true, why, sizeof why),
 		          "%s", why);
 		const int32_t *obs = wfc_state_observed(s);
 		for (int i = 0; i < CELLS; i++)
@@ -207,12 +207,12 @@ Test(guide_scale, the_fit_brings_guided_output_to_the_target_mix, .timeout = 120
 	cr_assert_null(g.guide_scale);
 
 	/* refusals */
-	cr_assert_neq(srv_nn_fit_scale(&g, &spec, want, SRV_NN_PRIOR_EPS, 0, 100, 1, fit, NULL, NULL,
-	                               err, sizeof err),
+	cr_assert_neq(srv_nn_fit_scale(&g, &spec, want, SRV_NN_PRIOR_EPS, 0, 100, 1, fit, NULL,
+	                               NULL, err, sizeof err),
 	              0);
 	cr_assert(strstr(err, "at least one round"), "%s", err);
-	cr_assert_neq(srv_nn_fit_scale(&g, &spec, want, 0, 1, 100, 1, fit, NULL, NULL, err, sizeof err),
-	              0);
+	cr_assert_neq(
+	    srv_nn_fit_scale(&g, &spec, want, 0, 1, 100, 1, fit, NULL, NULL, err, sizeof err), 0);
 	cr_assert(strstr(err, "a floor > 0"), "%s", err);
 	g.guide_scale = own;
 	free(want), free(got), free(ones), free(fit);
