@@ -448,6 +448,18 @@ static int parse_floor(const char *s, float *out, char *err, size_t errlen)
 	return 0;
 }
 
+int nn_ckpt_guide(const api_safetensors *st, int vocab, float **scale, float *floor_out,
+                  char *err, size_t errlen)
+{
+	if (parse_scale(api_st_meta(st, "guide_scale"), vocab, scale, err, errlen)) return -1;
+	if (parse_floor(api_st_meta(st, "guide_floor"), floor_out, err, errlen)) {
+		free(*scale);
+		*scale = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int nn_generator_load_st(const api_safetensors *st, nn_backend *be, int batch, nn_generator *out,
                          char *err, size_t errlen)
 {
@@ -474,9 +486,7 @@ int nn_generator_load_st(const api_safetensors *st, nn_backend *be, int batch, n
 	out->steps = meta_long(st, "steps", 0, 1L << 50, &steps) == 0 ? steps : 0;
 	out->colors = parse_colors(api_st_meta(st, "colors"), out->vocab);
 	out->vocab_ids = parse_ints(api_st_meta(st, "vocab_ids"), out->vocab);
-	if (parse_scale(api_st_meta(st, "guide_scale"), out->vocab, &out->guide_scale, err,
-	                errlen) ||
-	    parse_floor(api_st_meta(st, "guide_floor"), &out->guide_floor, err, errlen)) {
+	if (nn_ckpt_guide(st, out->vocab, &out->guide_scale, &out->guide_floor, err, errlen)) {
 		nn_generator_free(out);
 		return -1;
 	}

@@ -86,6 +86,13 @@ int nn_generator_load_st(const api_safetensors *st, nn_backend *be, int batch, n
                          char *err, size_t errlen);
 void nn_generator_free(nn_generator *g);
 
+/* The guide metadata of a file (what nn_generator_load_st reads):
+ * *scale a malloc'd array of vocab factors or NULL when absent, *floor_out
+ * the floor or 0 when absent. -1 with err (and *scale NULL) when either is
+ * malformed. */
+int nn_ckpt_guide(const api_safetensors *st, int vocab, float **scale, float *floor_out,
+                  char *err, size_t errlen);
+
 /* Copies generator file in to out with metadata "guide_scale" set to
  * scale (vocab finite factors > 0, vocab = the file's) and "guide_floor"
  * to floor (finite, > 0). out may be in: the file is replaced atomically. */

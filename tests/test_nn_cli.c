@@ -483,4 +483,7 @@ Test(nn_cli, calibrate_writes_scales_beside_the_same_weights, .timeout = 120)
 	                             NULL});
 	cr_assert_eq(r.code, 2);
 	cr_assert(strstr(r.err, "invalid value '0' for --rounds"), "%s", r.err);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
 }

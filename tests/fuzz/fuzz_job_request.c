@@ -179,6 +179,19 @@ static void check_training(const srv_job_request *r, const srv_nn_train_limits *
 	           epochs->valuedouble <= (double)lim->max_epochs);
 	FUZZ_CHECK(cJSON_IsNumber(count) && count->valuedouble >= 1 &&
 	           count->valuedouble <= (double)lim->max_count);
+	/* calibration, when asked for: onehot, every setting in range */
+	const cJSON *cal = cJSON_GetObjectItemCaseSensitive(nj, "calibrate");
+	if (cal) {
+		const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(nj, "format"),
+		            *f = cJSON_GetObjectItemCaseSensitive(cal, "floor"),
+		            *rounds = cJSON_GetObjectItemCaseSensitive(cal, "rounds"),
+		            *n = cJSON_GetObjectItemCaseSensitive(cal, "count");
+		FUZZ_CHECK(cJSON_IsString(fmt) && !strcmp(fmt->valuestring, "onehot"));
+		FUZZ_CHECK(cJSON_IsNumber(f) && f->valuedouble > 0 && f->valuedouble <= 1e6);
+		FUZZ_CHECK(cJSON_IsNumber(rounds) && rounds->valuedouble >= 1 &&
+		           rounds->valuedouble <= 100);
+		FUZZ_CHECK(cJSON_IsNumber(n) && n->valuedouble >= 1 && n->valuedouble <= 1000);
+	}
 	cJSON_Delete(nj);
 }
 

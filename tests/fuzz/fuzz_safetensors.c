@@ -4,10 +4,15 @@
  *
  * Whatever the parser accepts must survive the writer: writing the parsed
  * tensors and metadata back and parsing that again gives the same names,
- * shapes, bits and metadata, in the same order.
+ * shapes, bits and metadata, in the same order. A generator's guide
+ * metadata (nn_ckpt_guide: guide_scale, guide_floor) read from it is
+ * either refused with a message or in range.
  */
 #include "../../api/safetensors.h"
+#include "../../nn/checkpoint.h"
 #include "fuzz_util.h"
+
+#include <math.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,6 +42,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (api_st_parse(data, size, &st, &err) != API_OK) {
 		FUZZ_CHECK(st.count == 0 && st.tensors == NULL && err.message[0]);
 		return 0;
+	}
+	for (int vocab = 1; vocab <= 4; vocab++) {
+		float *scale = NULL, floor_v = -1;
+		char why[256] = "";
+		if (nn_ckpt_guide(&st, vocab, &scale, &floor_v, why, sizeof why)) {
+			FUZZ_CHECK(scale == NULL && why[0]);
+			continue;
+		}
+		FUZZ_CHECK(floor_v == 0 || (floor_v > 0 && floor_v <= 1e6f));
+		FUZZ_CHECK(!scale == !api_st_meta(&st, "guide_scale"));
+		for (int v = 0; scale && v < vocab; v++)
+			FUZZ_CHECK(scale[v] > 0 && isfinite(scale[v]));
+		free(scale);
 	}
 	api_st_writer *w = api_st_writer_create();
 	FUZZ_CHECK(w != NULL);

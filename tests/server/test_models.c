@@ -490,6 +490,22 @@ Test(models, guided_anchors)
 	drop_fixture(&f);
 }
 
+/* POSTs a training body, expects 202, waits for the job to succeed and
+ * returns it (the caller deletes it); id (64 bytes) gets its id. */
+static cJSON *train_ok(const it_server *s, const char *body, char *id)
+{
+	http_response rs;
+	it_post(s, &rs, "/v1/models", body);
+	it_expect_status(&rs, 202);
+	cJSON *job = it_json(&rs);
+	http_response_free(&rs);
+	snprintf(id, 64, "%s", it_str(job, "id"));
+	cJSON_Delete(job);
+	job = it_wait_done(s, id, 120);
+	cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s", cJSON_PrintUnformatted(job));
+	return job;
+}
+
 Test(models, training_over_http)
 {
 	fixture f;
@@ -498,17 +514,11 @@ Test(models, training_over_http)
 	start(&s, &f);
 	http_response rs;
 	/* a tiny training: 4 examples, 1 epoch, width 4 */
-	it_post(&s, &rs, "/v1/models",
-	        "{\"library\":\"" ENTRY "\",\"name\":\"trained\",\"count\":4,\"epochs\":1,"
-	        "\"width\":4,\"seed\":2}");
-	it_expect_status(&rs, 202);
-	cJSON *job = it_json(&rs);
-	http_response_free(&rs);
 	char id[64];
-	snprintf(id, sizeof id, "%s", it_str(job, "id"));
-	cJSON_Delete(job);
-	job = it_wait_done(&s, id, 120);
-	cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s", cJSON_PrintUnformatted(job));
+	cJSON *job = train_ok(&s,
+	                      "{\"library\":\"" ENTRY "\",\"name\":\"trained\",\"count\":4,"
+	                      "\"epochs\":1,\"width\":4,\"seed\":2}",
+	                      id);
 	cr_assert_null(cJSON_GetObjectItemCaseSensitive(job, "training"), "finished: no progress");
 	cJSON_Delete(job);
 	cJSON *m = model_info(&s, "trained");
@@ -525,17 +535,11 @@ Test(models, training_over_http)
 	cJSON_Delete(run_job(&s, "{\"model\":\"guided\",\"checkpoint\":\"trained\",\"seed\":1}"));
 
 	/* "calibrate": guide scales fitted after the training (wfc calibrate) */
-	it_post(&s, &rs, "/v1/models",
-	        "{\"library\":\"" ENTRY "\",\"name\":\"calibrated\",\"count\":4,\"epochs\":1,"
-	        "\"width\":4,\"seed\":2,\"calibrate\":{\"floor\":0.3,\"rounds\":2,\"count\":3}}");
-	it_expect_status(&rs, 202);
-	job = it_json(&rs);
-	http_response_free(&rs);
-	snprintf(id, sizeof id, "%s", it_str(job, "id"));
-	cJSON_Delete(job);
-	job = it_wait_done(&s, id, 120);
-	cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s", cJSON_PrintUnformatted(job));
-	cJSON_Delete(job);
+	cJSON_Delete(train_ok(&s,
+	                      "{\"library\":\"" ENTRY "\",\"name\":\"calibrated\",\"count\":4,"
+	                      "\"epochs\":1,\"width\":4,\"seed\":2,\"calibrate\":{\"floor\":0.3,"
+	                      "\"rounds\":2,\"count\":3}}",
+	                      id));
 	m = model_info(&s, "calibrated");
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "calibrated")));
 	cJSON_Delete(m);
@@ -569,16 +573,7 @@ Test(models, training_over_http)
 		         "{\"library\":\"" ENTRY "\",\"name\":\"%s\",\"loss\":\"%s\","
 		         "\"count\":8,\"epochs\":1,\"width\":4}",
 		         name, objectives[i]);
-		it_post(&s, &rs, "/v1/models", body);
-		it_expect_status(&rs, 202);
-		job = it_json(&rs);
-		http_response_free(&rs);
-		snprintf(id, sizeof id, "%s", it_str(job, "id"));
-		cJSON_Delete(job);
-		job = it_wait_done(&s, id, 120);
-		cr_assert_str_eq(it_str(job, "status"), "succeeded", "%s",
-		                 cJSON_PrintUnformatted(job));
-		cJSON_Delete(job);
+		cJSON_Delete(train_ok(&s, body, id));
 		m = model_info(&s, name);
 		cr_assert_str_eq(it_str(m, "loss"), objectives[i]);
 		cJSON_Delete(m);
