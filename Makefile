@@ -47,7 +47,7 @@ help:
 	@echo "make stress     abuse, load and fault tests against wfcd (docs/RELIABILITY.md); stress-ci: < 2 min"
 	@echo "make valgrind   the unit suites and the CLI under Valgrind's memcheck (~10 min)"
 	@echo "make container-test  build docker/Dockerfile with podman and check the image (root, minutes)"
-	@echo "make model      retrain the shipped generator models/terrain-islands.safetensors (docs/NEURAL.md, ~4.3 h)"
+	@echo "make model      retrain and calibrate the shipped generator models/terrain-islands.safetensors (docs/NEURAL.md, ~4.3 h)"
 	@echo "make format     clang-format every C file"
 	@echo "make clean      remove build outputs"
 
