@@ -157,7 +157,9 @@ Test(queue, full_queue_cancel_and_long_poll)
 	const char *args[] = {"--workers", "1", "--queue-size", "1", NULL};
 	it_start(&s, args);
 	char a[64], b[64], t[160];
-	char *slow = slow_spec(1024, "");
+	/* a job that lasts seconds: job b must still be queued after the
+	 * 1 s long poll below (a 1024x1024 tiled job finished sooner once) */
+	char *slow = long_job();
 
 	submit_id(&s, slow, a);
 	cJSON *ja = it_wait_status(&s, a, "running", 20);
