@@ -4,7 +4,6 @@
 #include "nn_common.h"
 
 #include "../api/dataset.h"
-#include "../api/json_spec.h"
 #include "../nn/checkpoint.h"
 #include "../server/jobs_nn.h"
 
@@ -129,11 +128,9 @@ int cli_calibrate(int argc, char **argv)
 	char err[512];
 	nn_generator g;
 	api_dataset ds = {0};
-	api_spec spec;
 	api_error e = {0};
 	double *want = NULL;
 	float *scale = NULL;
-	bool have_spec = false;
 	int rc = CLI_BAD_INPUT;
 	if (nn_generator_load(ckpt, be, 1, &g, err, sizeof err)) {
 		fprintf(stderr, "wfc calibrate: %s\n", err);
@@ -147,11 +144,6 @@ int cli_calibrate(int argc, char **argv)
 		        ckpt);
 		goto done;
 	}
-	if (api_spec_from_json(g.spec_json, strlen(g.spec_json), NULL, &spec, &e) != API_OK) {
-		fprintf(stderr, "wfc calibrate: %s: its spec: %s\n", ckpt, e.message);
-		goto done;
-	}
-	have_spec = true;
 	int ar = api_dataset_load(data, &ds, &e);
 	if (ar != API_OK) {
 		rc = cli_report("calibrate", ar, &e);
@@ -167,8 +159,8 @@ int cli_calibrate(int argc, char **argv)
 		goto done;
 	}
 	float f = prior_floor > 0 ? (float)prior_floor : srv_nn_floor(&g);
-	if (srv_nn_fit_scale(&g, &spec, want, f, (int)rounds, (int)count, seed, scale, report, NULL,
-	                     err, sizeof err) ||
+	if (srv_nn_fit_scale(&g, want, f, (int)rounds, (int)count, seed, scale, report, NULL, err,
+	                     sizeof err) ||
 	    nn_ckpt_write_guide(ckpt, out, scale, g.vocab, f, err, sizeof err)) {
 		fprintf(stderr, "wfc calibrate: %s\n", err);
 		rc = CLI_FAILURE;
@@ -179,7 +171,6 @@ int cli_calibrate(int argc, char **argv)
 	rc = CLI_DONE;
 done:
 	free(want), free(scale);
-	if (have_spec) api_spec_free(&spec);
 	api_dataset_free(&ds);
 	nn_generator_free(&g);
 	nn_backend_destroy(be);

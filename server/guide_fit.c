@@ -13,6 +13,7 @@
  */
 #include "jobs_nn.h"
 
+#include "../api/json_spec.h"
 #include "../nn/sample.h"
 
 #include <math.h>
@@ -71,18 +72,21 @@ static int guided_counts(nn_generator *g, wfc_model *wm, wfc_state *st, const in
 	return 0;
 }
 
-int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, float prior_floor,
-                     int rounds, int count, long seed, float *scale, srv_nn_fit_report report,
-                     void *ctx, char *err, size_t errlen)
+int srv_nn_fit_scale(nn_generator *g, const double *want, float prior_floor, int rounds, int count,
+                     long seed, float *scale, srv_nn_fit_report report, void *ctx, char *err,
+                     size_t errlen)
 {
 	int V = g->vocab, S = g->cfg.size;
-	if (!(g->cfg.onehot && g->vocab_ids) || rounds < 1 || count < 1 || !(prior_floor > 0)) {
+	if (!(g->cfg.onehot && g->vocab_ids && g->spec_json) || rounds < 1 || count < 1 ||
+	    !(prior_floor > 0)) {
 		snprintf(err, errlen, "%s",
-		         !(g->cfg.onehot && g->vocab_ids)
-		             ? "calibration needs a onehot checkpoint with vocab_ids"
+		         !(g->cfg.onehot && g->vocab_ids && g->spec_json)
+		             ? "calibration needs a onehot checkpoint with its spec and vocab_ids"
 		             : "calibration needs at least one round, one grid and a floor > 0");
 		return -1;
 	}
+	api_spec spec;
+	bool have_spec = false;
 	wfc_model *wm = NULL;
 	wfc_state *st = NULL;
 	api_error e = {0};
@@ -97,21 +101,21 @@ int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, 
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	if (api_spec_build_model(spec, &wm, &e) != API_OK ||
+	if (api_spec_from_json(g->spec_json, strlen(g->spec_json), NULL, &spec, &e) != API_OK) {
+		snprintf(err, errlen, "the checkpoint's spec: %s", e.message);
+		goto done;
+	}
+	have_spec = true;
+	if (api_spec_build_model(&spec, &wm, &e) != API_OK ||
 	    wfc_state_create(wm, &st, &we) != WFC_OK) {
 		snprintf(err, errlen, "the checkpoint's spec: %s",
 		         e.message[0] ? e.message : we.message);
 		goto done;
 	}
-	int T = wfc_model_pattern_count(wm);
-	if (!(entry_of = malloc((size_t)T * sizeof *entry_of))) {
+	if (!(entry_of = srv_nn_entry_of(g, wfc_model_pattern_count(wm)))) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	for (int t = 0; t < T; t++)
-		entry_of[t] = -1;
-	for (int v = 0; v < V; v++)
-		if (g->vocab_ids[v] >= 0 && g->vocab_ids[v] < T) entry_of[g->vocab_ids[v]] = v;
 	for (int v = 0; v < V; v++)
 		cur[v] = own ? own[v] : 1.0f;
 	/* what srv_nn_set_priors reads; g's own are back at the end */
@@ -155,6 +159,7 @@ done:
 	free(cur), free(x), free(got), free(entry_of);
 	wfc_state_destroy(st);
 	wfc_model_destroy(wm);
+	if (have_spec) api_spec_free(&spec);
 	return rc;
 }
 

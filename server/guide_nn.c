@@ -56,21 +56,28 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
 	return rc;
 }
 
+int32_t *srv_nn_entry_of(const nn_generator *g, int T)
+{
+	int32_t *entry = malloc((size_t)(T > 0 ? T : 1) * sizeof *entry);
+	if (!entry) return NULL;
+	for (int t = 0; t < T; t++)
+		entry[t] = -1;
+	for (int v = 0; v < g->vocab; v++)
+		if (g->vocab_ids[v] >= 0 && g->vocab_ids[v] < T) entry[g->vocab_ids[v]] = v;
+	return entry;
+}
+
 /* ok[(d * V + a) * V + b]: entry b may sit in direction d of entry a (the
  * model's propagator, read once per run rather than once per pair). */
 static uint8_t *vocab_agreement(const wfc_model *wm, const nn_generator *g)
 {
 	int T = wfc_model_pattern_count(wm), V = g->vocab;
-	int32_t *entry = malloc((size_t)T * sizeof *entry);
+	int32_t *entry = srv_nn_entry_of(g, T);
 	uint8_t *ok = calloc((size_t)4 * V * V, 1);
 	if (!entry || !ok) {
 		free(entry), free(ok);
 		return NULL;
 	}
-	for (int t = 0; t < T; t++)
-		entry[t] = -1;
-	for (int v = 0; v < V; v++)
-		if (g->vocab_ids[v] >= 0 && g->vocab_ids[v] < T) entry[g->vocab_ids[v]] = v;
 	for (int d = 0; d < 4; d++)
 		for (int a = 0; a < V; a++) {
 			int len = 0, t = g->vocab_ids[a];

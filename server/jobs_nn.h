@@ -52,6 +52,10 @@ struct cJSON;
  * 0, or 422/500 with p. srv_request_env.neural_parse. */
 int srv_nn_build_spec(const srv_request_env *env, struct cJSON *root, void *out, srv_problem *p);
 
+/* The vocabulary entry of each of a model's T patterns (-1: none), from
+ * g->vocab_ids; malloc'd, the caller frees; NULL when out of memory. */
+int32_t *srv_nn_entry_of(const nn_generator *g, int T);
+
 /* The floor of g's priors: its guide_floor (`wfc calibrate`), else
  * SRV_NN_PRIOR_EPS. */
 float srv_nn_floor(const nn_generator *g);
@@ -66,7 +70,7 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
 
 /* Guide scales (guide_fit.c, `wfc calibrate`): fits the factors c of
  * srv_nn_set_priors at the given floor so that guided WFC (priors, no
- * anchors, the spec built once) uses each vocabulary entry as often as
+ * anchors, the checkpoint's own spec, built once) uses each vocabulary entry as often as
  * want[v] (V shares summing to 1: the training set's). Each round draws
  * count guided grids, seeds seed .. seed + count - 1, and moves every
  * factor by (want / got)^3, starting from g's own scales (1 when it has
@@ -75,7 +79,7 @@ wfc_status srv_nn_set_priors(wfc_state *st, const wfc_model *wm, const nn_genera
  * and KL. g is used to sample and is as it was on return. 0, or -1 with
  * err. */
 typedef int (*srv_nn_fit_report)(void *ctx, int round, double kl, const float *scale);
-int srv_nn_fit_scale(nn_generator *g, const api_spec *spec, const double *want, float prior_floor,
+int srv_nn_fit_scale(nn_generator *g, const double *want, float prior_floor,
                      int rounds, int count, long seed, float *scale, srv_nn_fit_report report,
                      void *ctx, char *err, size_t errlen);
 /* (report returns nonzero to stop: srv_nn_fit_scale then returns 1 with

@@ -378,28 +378,20 @@ static int calibrate(train_ctx *c, const char *path, const api_dataset *ds, nn_b
 {
 	nn_generator g;
 	if (nn_generator_load(path, be, 1, &g, err, errlen)) return -1;
-	api_spec spec;
-	api_error e = {0};
 	double *want = malloc((size_t)g.vocab * sizeof *want);
 	float *scale = malloc((size_t)g.vocab * sizeof *scale);
 	int rc = -1;
-	if (!want || !scale || !g.spec_json || ds->vocab != g.vocab) {
+	if (!want || !scale || ds->vocab != g.vocab) {
 		snprintf(err, errlen, "calibration: %s",
-		         !want || !scale  ? "out of memory"
-		         : !g.spec_json   ? "the checkpoint has no spec"
-		                          : "the data set does not fit the checkpoint");
-	} else if (api_spec_from_json(g.spec_json, strlen(g.spec_json), NULL, &spec, &e) !=
-	           API_OK) {
-		snprintf(err, errlen, "calibration: the checkpoint's spec: %.400s", e.message);
+		         !want || !scale ? "out of memory" : "the data set does not fit the checkpoint");
 	} else {
 		srv_nn_data_shares(ds, want);
 		/* seeds past the data set's, so no guided level repeats a training grid */
-		rc = srv_nn_fit_scale(&g, &spec, want, (float)floor_v, (int)c->rounds, (int)count,
+		rc = srv_nn_fit_scale(&g, want, (float)floor_v, (int)c->rounds, (int)count,
 		                      (long)(uint32_t)seed + ds->count + 100000, scale, on_round, c,
 		                      err, errlen);
 		if (rc == 0)
 			rc = nn_ckpt_write_guide(path, path, scale, g.vocab, (float)floor_v, err, errlen);
-		api_spec_free(&spec);
 	}
 	free(want), free(scale);
 	nn_generator_free(&g);

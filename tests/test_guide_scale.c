@@ -183,8 +183,8 @@ Test(guide_scale, the_fit_brings_guided_output_to_the_target_mix, .timeout = 120
 	 * generator is left as it was */
 	int rounds = 0;
 	g.guide_scale = NULL;
-	cr_assert_eq(srv_nn_fit_scale(&g, &spec, want, SRV_NN_PRIOR_EPS, 8, 100, 900000, fit,
-	                              count_rounds, &rounds, err, sizeof err),
+	cr_assert_eq(srv_nn_fit_scale(&g, want, SRV_NN_PRIOR_EPS, 8, 100, 900000, fit, count_rounds,
+	                              &rounds, err, sizeof err),
 	             0, "%s", err);
 	cr_assert_eq(rounds, 8);
 	cr_assert_null(g.guide_scale, "the fit left its scales in the generator");
@@ -200,19 +200,19 @@ Test(guide_scale, the_fit_brings_guided_output_to_the_target_mix, .timeout = 120
 	             before, after);
 
 	/* a report that says stop ends the fit after its round */
-	cr_assert_eq(srv_nn_fit_scale(&g, &spec, want, SRV_NN_PRIOR_EPS, 8, 10, 900000, fit,
+	cr_assert_eq(srv_nn_fit_scale(&g, want, SRV_NN_PRIOR_EPS, 8, 10, 900000, fit,
 	                              stop_after_two, NULL, err, sizeof err),
 	             1);
 	cr_assert(strstr(err, "stopped after round 2"), "%s", err);
 	cr_assert_null(g.guide_scale);
 
 	/* refusals */
-	cr_assert_neq(srv_nn_fit_scale(&g, &spec, want, SRV_NN_PRIOR_EPS, 0, 100, 1, fit, NULL,
-	                               NULL, err, sizeof err),
+	cr_assert_neq(srv_nn_fit_scale(&g, want, SRV_NN_PRIOR_EPS, 0, 100, 1, fit, NULL, NULL, err,
+	                               sizeof err),
 	              0);
 	cr_assert(strstr(err, "at least one round"), "%s", err);
-	cr_assert_neq(
-	    srv_nn_fit_scale(&g, &spec, want, 0, 1, 100, 1, fit, NULL, NULL, err, sizeof err), 0);
+	cr_assert_neq(srv_nn_fit_scale(&g, want, 0, 1, 100, 1, fit, NULL, NULL, err, sizeof err),
+	              0);
 	cr_assert(strstr(err, "a floor > 0"), "%s", err);
 	g.guide_scale = own;
 	free(want), free(got), free(ones), free(fit);
